@@ -1,0 +1,226 @@
+"""The run folder: output tables with fixed schemas, the fitted models, config.toml and manifest.json.
+
+A run is written into a hidden temporary folder beside its final place and renamed when complete, so an
+interrupted run never leaves a folder that looks finished, and earlier runs are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.types import Document, Paragraph, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
+
+FLOAT_FORMAT = "%.8f"
+KEPT = "kept"
+PACKAGES = ("theme-pipeline", "gensim", "scikit-learn", "nltk", "simplemma", "numpy", "scipy", "pandas", "pydantic")
+
+
+@dataclass
+class StageRecord:
+    name: str
+    elapsed_s: float
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def make_run_id(config_hash: str, now: datetime | None = None) -> str:
+    """Sortable and stable: UTC time to the second, then the first 8 hex digits of the config hash."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%d-%H%M%S}-{config_hash[:8]}"
+
+
+class RunFolder:
+    """Writes into `<experiment dir>/.tmp-<run-id>/`; `commit()` renames it to `<experiment dir>/<run-id>/`."""
+
+    def __init__(self, output_dir: Path, experiment: str, run_id: str):
+        self.experiment_dir = output_dir / experiment
+        self.experiment_dir.mkdir(parents=True, exist_ok=True)
+        self.run_id = self._free_id(run_id)
+        self.final = self.experiment_dir / self.run_id
+        self.path = self.experiment_dir / f".tmp-{self.run_id}-{os.getpid()}"
+        self.path.mkdir()
+
+    def _free_id(self, run_id: str) -> str:
+        candidate, n = run_id, 1
+        while (self.experiment_dir / candidate).exists():
+            n += 1
+            candidate = f"{run_id}-{n}"
+        return candidate
+
+    def commit(self) -> Path:
+        os.replace(self.path, self.final)
+        return self.final
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+
+
+def format_terms(terms: list[tuple[str, float]], surface: dict[str, str]) -> str:
+    """"digital economy:0.041200; industry:0.030100" with display forms (readable in a spreadsheet cell)."""
+    return "; ".join(f"{surface.get(t, t)}:{w:.6f}" for t, w in terms)
+
+
+def paragraph_table(
+    documents: list[Document],
+    paragraphs: list[Paragraph],
+    tokenized: Tokenized,
+    weights: ThemeWeights,
+) -> pd.DataFrame:
+    source = {d.doc_id: d.source for d in documents}
+    columns = weights.columns
+    dominant = [columns[int(np.argmax(row))] for row in weights.paragraph]
+    frame = pd.DataFrame(
+        {
+            "doc_id": [p.doc_id for p in paragraphs],
+            "source": [source[p.doc_id] for p in paragraphs],
+            "paragraph": [p.index for p in paragraphs],
+            "start": [p.start for p in paragraphs],
+            "end": [p.end for p in paragraphs],
+            "n_tokens": [len(t) for t in tokenized.tokens],
+            "status": [KEPT if p.kept else p.drop_reason for p in paragraphs],
+            "dominant_theme": dominant,
+        }
+    )
+    frame = pd.concat([frame, pd.DataFrame(weights.paragraph, columns=columns)], axis=1)
+    if weights.paragraph_evidence:
+        frame["evidence"] = weights.paragraph_evidence
+    frame["text"] = [p.text for p in paragraphs]
+    return frame
+
+
+def document_table(
+    documents: list[Document],
+    paragraphs: list[Paragraph],
+    tokenized: Tokenized,
+    weights: ThemeWeights,
+    doc_terms: list[list[tuple[str, float]]],
+) -> pd.DataFrame:
+    kept = {d.doc_id: 0 for d in documents}
+    tokens = dict(kept)
+    for p, toks in zip(paragraphs, tokenized.tokens):
+        if p.kept:
+            kept[p.doc_id] += 1
+            tokens[p.doc_id] += len(toks)
+    metadata_keys = sorted({k for d in documents for k in d.metadata})
+    frame = pd.DataFrame(
+        {
+            "doc_id": [d.doc_id for d in documents],
+            "title": [d.title for d in documents],
+            "date": [d.date for d in documents],
+            "source": [d.source for d in documents],
+            "n_paragraphs": [kept[d.doc_id] for d in documents],
+            "n_tokens": [tokens[d.doc_id] for d in documents],
+        }
+    )
+    frame = pd.concat([frame, pd.DataFrame(weights.document, columns=weights.columns)], axis=1)
+    frame["top_terms"] = [format_terms(t, tokenized.surface) for t in doc_terms]
+    for key in metadata_keys:
+        if key not in frame.columns:
+            frame[f"meta_{key}"] = [d.metadata.get(key, "") for d in documents]
+    return frame
+
+
+def topic_table(topic_model: TopicModel, labels: TopicLabels, surface: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "topic": list(range(len(labels.theme))),
+            "theme": labels.theme,
+            "label_score": labels.score,
+            "seed_theme": topic_model.seed_theme,
+            "top_terms": [format_terms(t, surface) for t in labels.top_terms],
+            "tfidf_terms": [format_terms(t, surface) for t in labels.tfidf_terms],
+        }
+    )
+
+
+def coverage_table(lexicon_themes: dict[str, list[str]], theme_terms: dict[str, list[str]], vectors: Vectors) -> pd.DataFrame:
+    """Per theme: which seed terms (as written in the lexicon) are in the model vocabulary and which are not."""
+    vocab = vectors.dictionary.token2id
+    rows = []
+    for theme, seeds in lexicon_themes.items():
+        normalized = theme_terms.get(theme, [])
+        found = [t for t in normalized if t in vocab]
+        missing = [t for t in normalized if t not in vocab]
+        rows.append(
+            {
+                "theme": theme,
+                "n_seeds": len(seeds),
+                "n_found": len(found),
+                "coverage": len(found) / len(normalized) if normalized else 0.0,
+                "found": "; ".join(t.replace("_", " ") for t in found),
+                "missing": "; ".join(t.replace("_", " ") for t in missing),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_model: TopicModel) -> None:
+    models = folder / "models"
+    models.mkdir()
+    vectors.dictionary.save(str(models / "dictionary.gensim"))
+    topic_model.model.save(str(models / "lda.gensim"))
+    if tokenized.phraser is not None:
+        tokenized.phraser.save(str(models / "phrases.gensim"))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def write_manifest(
+    folder: Path,
+    *,
+    run_id: str,
+    experiment: str,
+    config_hash: str,
+    seed: int,
+    documents: list[Document],
+    stages: list[StageRecord],
+) -> dict[str, Any]:
+    outputs = {
+        str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+    manifest = {
+        "run_id": run_id,
+        "experiment": experiment,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config_hash": config_hash,
+        "seed": seed,
+        "packages": package_versions(),
+        "inputs": [
+            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text)} for d in documents
+        ],
+        "stages": [{"name": s.name, "elapsed_s": round(s.elapsed_s, 4), **s.counts} for s in stages],
+        "outputs": outputs,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest

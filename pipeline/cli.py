@@ -1,0 +1,90 @@
+"""The `themes` command: parses options, calls the runner, turns PipelineError into one line and an exit code."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from pipeline.config import load_config
+from pipeline.errors import PipelineError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evidence-backed theme analysis of documents.")
+config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
+app.add_typer(config_app, name="config")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+ConfigArg = Annotated[Optional[Path], typer.Argument(help="Experiment config (TOML). Default: built-in defaults.")]
+SetOpt = Annotated[
+    Optional[list[str]], typer.Option("--set", help="Override a key: section.key=value (repeatable).")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+
+
+@contextmanager
+def _errors_as_exit_codes(debug: bool) -> Iterator[None]:
+    try:
+        yield
+    except PipelineError as exc:
+        if debug:
+            err.print(traceback.format_exc(), markup=False)
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: no run folder was completed; earlier runs are untouched", markup=False)
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def run(
+    config: ConfigArg = None,
+    set_: SetOpt = None,
+    input_path: Annotated[
+        Optional[str], typer.Option("--input", help="Documents to analyse (same as --set ingest.path=...).")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Run the whole pipeline and write a new run folder under outputs/<experiment>/."""
+    from pipeline.progress import reporter_for_terminal
+    from pipeline.runner import run as run_pipeline
+
+    with _errors_as_exit_codes(debug):
+        overrides = list(set_ or [])
+        if input_path is not None:
+            overrides.append(f"ingest.path={_toml_string(input_path)}")
+        resolved = load_config(config, overrides)
+        reporter = reporter_for_terminal(err)
+        try:
+            result = run_pipeline(resolved, reporter)
+        finally:
+            reporter.close()
+    s = result.summary
+    reasons = ", ".join(f"{k} {v}" for k, v in s["drop_reasons"].items()) or "none"
+    out.print(
+        f"{s['documents']} documents, {s['paragraphs_kept']} paragraphs kept, {s['paragraphs_dropped']} dropped "
+        f"({reasons})\nvocabulary {s['vocabulary']} terms, {s['topics']} topics ({s['labeled_topics']} labeled)\n"
+        f"outputs: {result.run_dir}",
+        markup=False,
+    )
+
+
+@config_app.command("show")
+def config_show(config: ConfigArg = None, set_: SetOpt = None, debug: DebugOpt = False) -> None:
+    """Print the resolved config (defaults + file + --set) as TOML."""
+    with _errors_as_exit_codes(debug):
+        out.print(load_config(config, list(set_ or [])).to_toml(), markup=False, end="")
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,261 @@
+"""Typed run configuration: one pydantic section per stage, TOML files with `extends`, and `--set` overrides.
+
+Every default lives here. `configs/default.toml` is rendered from these models (`render_default_toml`) and a
+test keeps the two identical, so the documented defaults cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.errors import ConfigError
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestConfig(Section):
+    path: str = Field("", description='file, directory or glob of .txt/.md/.jsonl/.csv; "" = bundled sample corpus')
+    extensions: list[str] = Field([".txt", ".md"], description="file types read when `path` is a directory or glob")
+    text_column: str = Field("text", description="column/field holding the text in .csv/.jsonl inputs")
+    id_column: str = Field("", description='column/field with document ids in .csv/.jsonl; "" = <file stem>-<row>')
+    title_column: str = Field("", description='column/field with titles; "" = first non-blank line of the text')
+    date_field: str = Field("date", description="metadata field used as the date when the text states none")
+    filename_pattern: str = Field(
+        "", description="regex with named groups read from file names into metadata, e.g. (?P<year>\\d{4})"
+    )
+
+
+class CleanConfig(Section):
+    enabled: bool = Field(True, description="false keeps every non-blank line")
+    title: bool = Field(True, description="drop lines equal to the document title (page headers)")
+    repeated_in_document: bool = Field(True, description="drop lines repeated within one document")
+    min_repeats: int = Field(2, ge=2, description="times a line must occur in a document to count as repeated")
+    repeated_across_documents: bool = Field(True, description="drop lines shared by several documents (teasers)")
+    min_documents: int = Field(3, ge=2, description="documents a line must occur in to count as shared boilerplate")
+    release_time: bool = Field(True, description='drop "Release time:", "Source:", "Editor:" lines')
+    byline: bool = Field(True, description="drop author/reporter lines and agency datelines")
+    photo_caption: bool = Field(True, description='drop photo captions ("Photo by ...", "The picture shows ...")')
+    quote_attribution: bool = Field(True, description='drop quote attribution lines ("— — On April 20, 2018, ...")')
+    heading: bool = Field(True, description="drop short lines without sentence-ending punctuation (headings)")
+    heading_max_words: int = Field(25, ge=1, description="longest line, in words, that can count as a heading")
+    extra_patterns: list[str] = Field([], description='regexes; a matching line is dropped with reason "pattern"')
+
+
+class SegmentConfig(Section):
+    mode: Literal["blank_line", "line"] = Field(
+        "blank_line", description='"blank_line": paragraphs end at blank lines; "line": every line is a paragraph'
+    )
+    min_words: int = Field(1, ge=1, description='paragraphs with fewer words are dropped as "too_short"')
+
+
+class TokenizeConfig(Section):
+    normalize: Literal["lemma", "snowball", "porter", "none"] = Field(
+        "lemma", description="lemma (simplemma), snowball or porter stems (nltk), or none"
+    )
+    stopwords: list[Literal["sklearn", "gensim", "project"]] = Field(
+        ["sklearn", "project"], description="shipped stopword lists to use"
+    )
+    extra_stopwords: list[str] = Field([], description="more stopwords (matched before normalization)")
+    min_length: int = Field(2, ge=1, description="shortest token kept, in characters")
+    keep_numbers: bool = Field(False, description="keep tokens made only of digits")
+    phrases: bool = Field(True, description="join frequent collocations with gensim Phrases (digital_economy)")
+    phrase_min_count: int = Field(3, ge=1, description="Phrases: times a pair must occur")
+    phrase_threshold: float = Field(0.5, gt=-1, le=1, description="Phrases: npmi score a pair needs (-1..1)")
+
+
+class VectorizeConfig(Section):
+    no_below: int = Field(2, ge=1, description="drop terms found in fewer paragraphs than this")
+    no_above: float = Field(0.5, gt=0, le=1, description="drop terms found in more than this share of paragraphs")
+    keep_n: int = Field(100_000, ge=1, description="keep at most this many terms (most frequent)")
+    keep_lexicon_terms: bool = Field(True, description="lexicon terms survive the two filters above")
+
+
+class ModelConfig(Section):
+    num_topics: int = Field(10, ge=1, description="topics in all: one seeded topic per theme plus free topics")
+    seeded: bool = Field(True, description="anchor one topic per theme with its seed terms (eta prior)")
+    seed_weight: float = Field(1.0, gt=0, description="prior weight of a seed term in its theme's topic")
+    passes: int = Field(20, ge=1, description="passes over the corpus")
+    iterations: int = Field(200, ge=1, description="inference iterations per paragraph")
+    alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
+        "symmetric", description='paragraph-topic prior: "symmetric", "asymmetric", "auto" or a number'
+    )
+    eta: float = Field(0.01, gt=0, description="topic-term prior for non-seed terms")
+    chunksize: int = Field(2000, ge=1, description="paragraphs per training chunk")
+
+
+class LabelConfig(Section):
+    min_score: float = Field(
+        0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'
+    )
+    top_terms: int = Field(10, ge=1, description="terms listed per topic and per document")
+
+
+class LexiconConfig(Section):
+    path: str = Field("", description='theme lexicon TOML; "" = the bundled default lexicon')
+    themes: dict[str, list[str]] = Field({}, description="themes to add (or override) as name = [seed terms]")
+    replace: bool = Field(False, description="true: use only the themes given here, not the file's")
+
+
+class Config(Section):
+    experiment: str = Field("default", description="runs are written to <output_dir>/<experiment>/<run-id>/")
+    seed: int = Field(42, ge=0, description="the one seed every random step is given")
+    output_dir: str = Field("outputs", description="folder that holds the experiment folders")
+    ingest: IngestConfig = IngestConfig()
+    clean: CleanConfig = CleanConfig()
+    segment: SegmentConfig = SegmentConfig()
+    tokenize: TokenizeConfig = TokenizeConfig()
+    vectorize: VectorizeConfig = VectorizeConfig()
+    lexicon: LexiconConfig = LexiconConfig()
+    model: ModelConfig = ModelConfig()
+    label: LabelConfig = LabelConfig()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def hash(self) -> str:
+        """sha256 of the canonical JSON form: equal configs give equal hashes whatever their file layout."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Resolve a config file (with `extends`) plus `section.key=value` overrides into a validated Config."""
+    raw = _read_with_extends(Path(path), seen=()) if path else {}
+    for override in overrides:
+        _apply_override(raw, override)
+    return validate(raw)
+
+
+def validate(raw: dict[str, Any]) -> Config:
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in (*seen, resolved))
+        raise ConfigError(f"config {path}: `extends` forms a cycle ({chain})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config {path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {path}: cannot read ({exc.__class__.__name__})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path}: not valid TOML ({exc})") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"config {path}: `extends` must be a file path string")
+    # A parent path is relative to the file that names it, so experiment files can move together.
+    base = _read_with_extends(path.parent / parent, seen=(*seen, resolved))
+    return _deep_merge(base, data)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`model.num_topics=12` -> (["model", "num_topics"], 12); values parse as TOML, else stay strings."""
+    key, sep, value = text.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(p.strip() for p in parts):
+        raise ConfigError(f"--set {text!r}: expected section.key=value, e.g. model.num_topics=12")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return [p.strip() for p in parts], parsed
+
+
+def _apply_override(raw: dict[str, Any], text: str) -> None:
+    parts, value = parse_override(text)
+    node = raw
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {text!r}: {part!r} is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line for the first problem: the dotted key, what was given and what is allowed."""
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"] if not isinstance(part, int)]
+    # Union members add their type names to the location; keep only real keys.
+    loc = [part for part in loc if not part.startswith(("literal[", "function-")) and part not in ("float", "str", "int")]
+    key = ".".join(loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        allowed = ", ".join(_allowed_keys(loc[:-1]))
+        where = f"[{'.'.join(loc[:-1])}]" if loc[:-1] else "the top level"
+        return f"config: unknown key '{key}'; allowed keys in {where}: {allowed}"
+    given = err.get("input")
+    shown = json.dumps(given) if isinstance(given, (str, int, float, bool, type(None))) else type(given).__name__
+    return f"config: {key} = {shown}: {err['msg']}"
+
+
+def _allowed_keys(section_path: list[str]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in section_path:
+        field = model.model_fields.get(part)
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return []
+        model = field.annotation
+    return sorted(model.model_fields)
+
+
+def render_default_toml() -> str:
+    """configs/default.toml: every key with its default and a one-line comment, generated from the models."""
+    lines = [
+        "# Every setting of theme-pipeline with its built-in default. Generated from pipeline/config.py",
+        "# (a test keeps the two identical). Experiment files override any subset and may say",
+        '# extends = "other.toml". Paths are relative to the directory you run `themes` from.',
+        "",
+    ]
+    defaults = Config()
+    for name, field in Config.model_fields.items():
+        if not _is_section(field.annotation):
+            lines.append(f"# {field.description}")
+            lines.append(_toml_line(name, getattr(defaults, name)))
+    for name, field in Config.model_fields.items():
+        if _is_section(field.annotation):
+            lines += ["", f"[{name}]"]
+            section = getattr(defaults, name)
+            for key, sub in type(section).model_fields.items():
+                lines.append(f"# {sub.description}")
+                lines.append(_toml_line(key, getattr(section, key)))
+    return "\n".join(lines) + "\n"
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _toml_line(key: str, value: Any) -> str:
+    if isinstance(value, dict) and not value:
+        return f"{key} = {{}}"
+    return tomli_w.dumps({key: value}).strip()

@@ -1,0 +1,65 @@
+"""Load the theme lexicon: the bundled default or a user file, plus themes given in the config."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from pipeline.config import LexiconConfig
+from pipeline.errors import ConfigError
+from pipeline.types import Lexicon
+
+_THEME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Theme names become CSV columns beside these, so they may not reuse them.
+RESERVED_NAMES = frozenset(
+    {"other", "unlabeled", "doc_id", "title", "date", "source", "paragraph", "start", "end", "n_tokens",
+     "n_paragraphs", "status", "dominant_theme", "top_terms", "text", "evidence", "topic", "theme"}
+)
+
+
+def default_lexicon_path() -> Path:
+    return Path(str(resources.files("pipeline") / "data" / "lexicon.toml"))
+
+
+def load_lexicon(config: LexiconConfig) -> Lexicon:
+    """Themes from `config.path` (or the default file), then `config.themes` added or replacing them."""
+    path = Path(config.path) if config.path else default_lexicon_path()
+    themes: dict[str, list[str]] = {}
+    descriptions: dict[str, str] = {}
+    if not config.replace:
+        themes, descriptions = _read_file(path)
+    for name, seeds in config.themes.items():
+        themes[name] = list(seeds)
+    if not themes:
+        raise ConfigError("config: lexicon has no themes (lexicon.replace = true needs lexicon.themes)")
+    for name, seeds in themes.items():
+        where = f"lexicon theme '{name}'"
+        if not _THEME_NAME.match(name):
+            raise ConfigError(f"{where}: names must be lowercase letters, digits and _ (starting with a letter)")
+        if name in RESERVED_NAMES:
+            raise ConfigError(f"{where}: the name is reserved for an output column; choose another")
+        if not seeds:
+            raise ConfigError(f"{where}: needs at least one seed term")
+    return Lexicon(themes=themes, descriptions=descriptions)
+
+
+def _read_file(path: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"lexicon.path: {path} not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"lexicon.path: {path} is not a readable TOML file ({exc})") from None
+    table = data.get("themes")
+    if not isinstance(table, dict):
+        raise ConfigError(f"lexicon {path}: expected [themes.<name>] tables with `seeds = [...]`")
+    themes, descriptions = {}, {}
+    for name, entry in table.items():
+        seeds = entry.get("seeds") if isinstance(entry, dict) else None
+        if not isinstance(seeds, list) or not all(isinstance(s, str) for s in seeds):
+            raise ConfigError(f"lexicon {path}: themes.{name}.seeds must be a list of strings")
+        themes[name] = seeds
+        descriptions[name] = str(entry.get("description", ""))
+    return themes, descriptions

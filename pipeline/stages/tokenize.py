@@ -1,0 +1,151 @@
+"""Tokenize: kept paragraphs -> normalized tokens (nltk regexp tokenizer, stopwords, lemmas or stems, phrases).
+
+Needs no downloaded data: nltk's RegexpTokenizer and stemmers are pure code, simplemma ships its tables.
+Per-word work (stopword check, lemma/stem) is memoized per word type, which is where the time goes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+
+from gensim.models.phrases import Phrases
+from nltk.tokenize import RegexpTokenizer
+
+from pipeline.config import TokenizeConfig
+from pipeline.types import Lexicon, Paragraph, Tokenized
+
+# Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
+_TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+PHRASE_JOIN = "_"
+
+Analyzer = Callable[[str], list[tuple[str, str]]]
+
+
+@lru_cache(maxsize=None)
+def stopword_list(source: str) -> frozenset[str]:
+    if source == "sklearn":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return frozenset(ENGLISH_STOP_WORDS)
+    if source == "gensim":
+        from gensim.parsing.preprocessing import STOPWORDS
+
+        return frozenset(STOPWORDS)
+    text = (resources.files("pipeline") / "data" / "stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w for w in text.split() if not w.startswith("#"))
+
+
+def build_normalizer(method: str) -> Callable[[str], str]:
+    if method == "lemma":
+        import simplemma
+
+        return lambda word: simplemma.lemmatize(word, lang="en").lower()
+    if method == "snowball":
+        from nltk.stem.snowball import SnowballStemmer
+
+        return SnowballStemmer("english").stem
+    if method == "porter":
+        from nltk.stem.porter import PorterStemmer
+
+        return PorterStemmer().stem
+    return lambda word: word
+
+
+def build_analyzer(config: TokenizeConfig) -> Analyzer:
+    """text -> [(normalized token, lowercase surface word)] after stopword and length filters."""
+    stopwords = frozenset().union(*(stopword_list(s) for s in config.stopwords), (w.lower() for w in config.extra_stopwords))
+    normalize = build_normalizer(config.normalize)
+    memo: dict[str, str | None] = {}
+
+    def word_to_token(word: str) -> str | None:
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        if len(word) < config.min_length or word in stopwords:
+            return None
+        if word.isdigit() and not config.keep_numbers:
+            return None
+        token = normalize(word)
+        return None if token in stopwords else token
+
+    def analyze(text: str) -> list[tuple[str, str]]:
+        pairs = []
+        for word in _TOKENIZER.tokenize(text.lower()):
+            if word not in memo:
+                memo[word] = word_to_token(word)
+            token = memo[word]
+            if token is not None:
+                pairs.append((token, word))
+        return pairs
+
+    return analyze
+
+
+def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
+    """Each theme's seeds as corpus tokens: a phrase becomes its tokens joined by "_"; duplicates removed."""
+    terms: dict[str, list[str]] = {}
+    for theme, seeds in lexicon.themes.items():
+        normalized = [PHRASE_JOIN.join(t for t, _ in analyzer(seed)) for seed in seeds]
+        terms[theme] = list(dict.fromkeys(t for t in normalized if t))
+    return terms
+
+
+def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, lexicon: Lexicon) -> Tokenized:
+    """Tokens for every paragraph (empty for dropped ones), lexicon phrases joined, then learned phrases."""
+    analyzer = build_analyzer(config)
+    lexicon_phrases = {
+        tuple(term.split(PHRASE_JOIN))
+        for terms in seed_terms(lexicon, analyzer).values()
+        for term in terms
+        if PHRASE_JOIN in term
+    }
+    surfaces: dict[str, Counter[str]] = {}
+    tokens = []
+    for paragraph in paragraphs:
+        pairs = analyzer(paragraph.text) if paragraph.kept else []
+        for token, word in pairs:
+            surfaces.setdefault(token, Counter())[word] += 1
+        tokens.append(_join_phrases([t for t, _ in pairs], lexicon_phrases))
+    phraser = None
+    if config.phrases and any(tokens):
+        phraser = Phrases(
+            tokens,
+            min_count=config.phrase_min_count,
+            threshold=config.phrase_threshold,
+            scoring="npmi",
+            delimiter=PHRASE_JOIN,
+            connector_words=frozenset(),
+        ).freeze()
+        tokens = [phraser[t] if t else [] for t in tokens]
+    surface = {word: _surface(word, surfaces) for word in sorted({t for doc in tokens for t in doc})}
+    return Tokenized(tokens=tokens, surface=surface, phraser=phraser)
+
+
+def _join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
+    """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token."""
+    if not phrases:
+        return tokens
+    longest = max(len(p) for p in phrases)
+    joined, i = [], 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 1, -1):
+            if tuple(tokens[i : i + size]) in phrases:
+                joined.append(PHRASE_JOIN.join(tokens[i : i + size]))
+                i += size
+                break
+        else:
+            joined.append(tokens[i])
+            i += 1
+    return joined
+
+
+def _surface(token: str, surfaces: dict[str, Counter[str]]) -> str:
+    """The most frequent written form of a token (ties: alphabetical), phrases as their words with spaces."""
+    parts = token.split(PHRASE_JOIN) if token not in surfaces else [token]
+    shown = []
+    for part in parts:
+        counts = surfaces.get(part)
+        shown.append(min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else part)
+    return " ".join(shown)

@@ -1,0 +1,109 @@
+"""Frozen values that flow between stages. Stages take and return these, never files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input document: `text` is the decoded original, the frame every offset refers to."""
+
+    doc_id: str
+    title: str
+    source: str
+    sha256: str
+    text: str
+    date: str = ""  # ISO YYYY-MM-DD or ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A non-blank line of a document; `drop_reason` is "" when the cleaner kept it."""
+
+    doc_id: str
+    start: int
+    end: int
+    drop_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A span `[start, end)` of its document's original text; dropped spans keep their reason."""
+
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    drop_reason: str = ""
+
+    @property
+    def kept(self) -> bool:
+        return not self.drop_reason
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """Normalized tokens per paragraph (aligned with the paragraph list) and a display form per token."""
+
+    tokens: list[list[str]]
+    surface: dict[str, str]
+    phraser: Any = None  # gensim FrozenPhrases, or None when phrases are off
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Bag-of-words and TF-IDF over paragraphs; row i of both is paragraph i."""
+
+    dictionary: Any  # gensim.corpora.Dictionary
+    bow: list[list[tuple[int, int]]]
+    tfidf: sp.csr_matrix  # paragraphs x terms, L2-normalized rows
+    terms: list[str]  # column j of tfidf is terms[j] == dictionary[j]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Themes and their seed terms as the user wrote them (phrases allowed)."""
+
+    themes: dict[str, list[str]]
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.themes)
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """A fitted topic model: topic-term and paragraph-topic matrices plus which theme seeded each topic."""
+
+    model: Any  # gensim LdaModel (saved to the run folder for reuse)
+    topic_term: np.ndarray  # topics x terms, rows sum to 1
+    doc_topic: np.ndarray  # paragraphs x topics, rows sum to 1 (zero rows for empty paragraphs)
+    seed_theme: list[str]  # per topic: the theme whose seeds anchored it, or "" for a free topic
+
+
+@dataclass(frozen=True)
+class TopicLabels:
+    """Per topic: the theme it was given ("unlabeled" when none fits) and the evidence."""
+
+    theme: list[str]
+    score: list[float]
+    top_terms: list[list[tuple[str, float]]]
+    tfidf_terms: list[list[tuple[str, float]]]
+
+
+@dataclass(frozen=True)
+class ThemeWeights:
+    """Paragraph x theme and document x theme weights; columns are `themes` then "other"."""
+
+    columns: list[str]
+    paragraph: np.ndarray
+    document: np.ndarray
+    paragraph_evidence: list[str] = field(default_factory=list)
