@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.types import Document, Paragraph, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
+from pipeline.types import Document, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
 
 FLOAT_FORMAT = "%.8f"
 KEPT = "kept"
@@ -167,6 +167,30 @@ def coverage_table(lexicon_themes: dict[str, list[str]], theme_terms: dict[str, 
             }
         )
     return pd.DataFrame(rows)
+
+
+def theme_terms_table(
+    themes: list[str], theme_terms: ThemeTerms, vectors: Vectors, surface: dict[str, str]
+) -> pd.DataFrame:
+    """Long format: one row per (theme, term) with weight > 0, seeds flagged, heaviest first within a theme."""
+    doc_freq = np.asarray((vectors.counts > 0).sum(axis=0)).ravel()
+    rows = []
+    for j, theme in enumerate(themes):
+        column = theme_terms.weights[:, j]
+        for i in np.lexsort((np.arange(len(column)), -column)):
+            if column[i] <= 0:
+                break
+            term = vectors.terms[i]
+            rows.append(
+                {
+                    "theme": theme,
+                    "term": surface.get(term, term),
+                    "weight": float(column[i]),
+                    "is_seed": bool(theme_terms.is_seed[i, j]),
+                    "paragraphs": int(doc_freq[i]),
+                }
+            )
+    return pd.DataFrame(rows, columns=["theme", "term", "weight", "is_seed", "paragraphs"])
 
 
 def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_model: TopicModel) -> None:

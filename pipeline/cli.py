@@ -19,7 +19,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
 app.add_typer(config_app, name="config")
 
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 ConfigArg = Annotated[Optional[Path], typer.Argument(help="Experiment config (TOML). Default: built-in defaults.")]
 SetOpt = Annotated[
@@ -35,10 +35,11 @@ def _errors_as_exit_codes(debug: bool) -> Iterator[None]:
     except PipelineError as exc:
         if debug:
             err.print(traceback.format_exc(), markup=False)
-        err.print(f"error: {exc}", markup=False)
+        # typer.echo, not rich: rich wraps long lines, and an error must stay one line for scripts and logs.
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err.print("interrupted: no run folder was completed; earlier runs are untouched", markup=False)
+        typer.echo("interrupted: no run folder was completed; earlier runs are untouched", err=True)
         raise typer.Exit(130) from None
 
 
@@ -73,6 +74,27 @@ def run(
         f"outputs: {result.run_dir}",
         markup=False,
     )
+
+
+@app.command()
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")],
+    gold: Annotated[Path, typer.Option("--gold", help="Hand-coded units, JSONL: doc, start, end, primary, accept.")],
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out", help="Where to write the tables. Default: RUN_DIR/evaluation/.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Score a run against gold units: per-theme P/R/F1, macro-F1, accuracy, confusion, document distances."""
+    from pipeline.evaluate import evaluate as evaluate_run
+    from pipeline.evaluate import evaluation_tables, write_evaluation
+
+    with _errors_as_exit_codes(debug):
+        evaluation = evaluate_run(run_dir, gold)
+        written = write_evaluation(evaluation, out_dir or run_dir / "evaluation")
+    for table in evaluation_tables(evaluation):
+        out.print(table, markup=False)
+    out.print(f"outputs: {written}", markup=False)
 
 
 @config_app.command("show")

@@ -93,6 +93,23 @@ class ModelConfig(Section):
 
 
 class LabelConfig(Section):
+    method: Literal["hybrid", "lexicon", "topics"] = Field(
+        "hybrid", description="paragraph weights from lexicon evidence, topic proportions, or a blend of both"
+    )
+    other_threshold: float = Field(
+        1.0, ge=0, description='theme evidence a paragraph needs to outweigh "other"; higher = more "other"'
+    )
+    topic_weight: float = Field(0.1, ge=0, le=1, description="hybrid: share of the weights taken from the topic model")
+    section_context: float = Field(
+        1.0, ge=0, description="weight of the preceding heading's theme evidence on the paragraphs below it"
+    )
+    document_context: float = Field(
+        0.5, ge=0, description="weight of the whole document's theme evidence on each of its paragraphs"
+    )
+    idf_weighting: bool = Field(True, description="seed terms found in many paragraphs count for less (idf)")
+    expand_iterations: int = Field(0, ge=0, description="rounds of lexicon expansion from co-occurring terms (0 = off)")
+    expand_terms: int = Field(30, ge=0, description="most expansion terms added per theme")
+    expand_weight: float = Field(0.5, ge=0, description="highest weight of an expansion term (a seed weighs about 1)")
     min_score: float = Field(
         0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'
     )

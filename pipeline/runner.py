@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pipeline import artifacts
 from pipeline.config import Config
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
-from pipeline.stages.label import document_tfidf_terms, label_topics
+from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics, seed_matrix
 from pipeline.stages.model import fit_topics
 from pipeline.stages.segment import segment
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
@@ -67,20 +69,25 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         tokenized = tokenize(paragraphs, config.tokenize, lexicon)
         theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
         counts["tokens"] = sum(map(len, tokenized.tokens))
+    kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
         lexicon_terms = [t for terms in theme_terms.values() for t in terms]
-        vectors = vectorize(tokenized, config.vectorize, lexicon_terms)
+        vectors = vectorize(tokenized, kept, config.vectorize, lexicon_terms)
         counts["vocabulary"] = len(vectors.terms)
     with stages.stage("model") as counts:
-        topic_model = fit_topics(vectors, theme_terms, config.model, seed=config.seed)
+        topic_model = fit_topics(vectors, kept, theme_terms, config.model, seed=config.seed)
         counts["topics"] = config.model.num_topics
     with stages.stage("label") as counts:
         labels = label_topics(topic_model, vectors, theme_terms, config.label)
+        expanded = expand_lexicon(vectors.counts[np.flatnonzero(kept)], seed_matrix(vectors, theme_terms), config.label)
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
+        counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
         doc_ids = [d.doc_id for d in documents]
-        n_tokens = [len(t) for t in tokenized.tokens]
-        weights = weigh(paragraphs, n_tokens, doc_ids, topic_model, labels, lexicon.names)
+        weights = weigh(
+            paragraphs, doc_ids, vectors.counts, expanded, topic_model, labels, lexicon.names, config.label,
+            vectors.terms, tokenized.surface,
+        )
         counts["themes"] = len(lexicon.names)
     with stages.stage("write") as counts:
         rows_of = {doc_id: [] for doc_id in doc_ids}
@@ -93,6 +100,7 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
             "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, vectors),
+            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, vectors, tokenized.surface),
         }
         config_hash = config.hash()
         folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))

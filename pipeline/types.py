@@ -63,6 +63,7 @@ class Vectors:
 
     dictionary: Any  # gensim.corpora.Dictionary
     bow: list[list[tuple[int, int]]]
+    counts: sp.csr_matrix  # paragraphs x terms, the same counts as `bow`
     tfidf: sp.csr_matrix  # paragraphs x terms, L2-normalized rows
     terms: list[str]  # column j of tfidf is terms[j] == dictionary[j]
 
@@ -97,6 +98,14 @@ class TopicLabels:
     score: list[float]
     top_terms: list[list[tuple[str, float]]]
     tfidf_terms: list[list[tuple[str, float]]]
+
+
+@dataclass(frozen=True)
+class ThemeTerms:
+    """terms x themes weights used as evidence: seed terms (idf-scaled) plus expansion terms learned from the corpus."""
+
+    weights: np.ndarray
+    is_seed: np.ndarray  # bool, same shape
 
 
 @dataclass(frozen=True)

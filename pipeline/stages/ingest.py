@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import glob
 import hashlib
 import json
@@ -17,7 +18,7 @@ from pipeline.types import Document
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
 _GLOB_CHARS = re.compile(r"[*?\[]")
-_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
 _RELEASE_TIME = re.compile(
     r"^[ \t]*(?:release time|release date|published|publish time|date)[ \t]*[:：][ \t]*(?P<value>[^\r\n]+)",
     re.IGNORECASE | re.MULTILINE,
@@ -130,7 +131,8 @@ def _read_table(path: Path, config: IngestConfig) -> list[Document]:
 
 def _jsonl_rows(path: Path):
     text = decode(path.read_bytes(), path)
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines records end at "\n" only; str.splitlines would also split at U+2028 inside strings.
+    for line_number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -144,7 +146,8 @@ def _jsonl_rows(path: Path):
 
 def _csv_rows(path: Path):
     text = decode(path.read_bytes(), path)
-    reader = csv.DictReader(text.splitlines(keepends=True))
+    # The csv module finds record ends itself (quoted newlines, form feeds in text); splitlines would not.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     # Row numbers count the header as line 1, as a spreadsheet shows them.
     for row_number, row in enumerate(reader, start=2):
         yield row_number, {k: v for k, v in row.items() if k is not None}

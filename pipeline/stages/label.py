@@ -1,11 +1,18 @@
-"""Label: give each topic the theme whose lexicon terms carry most of its probability mass, with the evidence."""
+"""Label: themes for topics (by lexicon mass) and the weighted term list of each theme (seeds plus expansion).
+
+Expansion is one or more rounds of a seeded EM: paragraphs are scored by the current term weights, each
+theme's word distribution is re-estimated from the paragraphs it scored, and a word gains weight for a theme
+when it is more frequent there than in the corpus (positive log ratio). Seeds always keep their weight.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from pipeline.config import LabelConfig
-from pipeline.types import TopicLabels, TopicModel, Vectors
+import scipy.sparse as sp
+
+from pipeline.types import ThemeTerms, TopicLabels, TopicModel, Vectors
 
 UNLABELED = "unlabeled"
 
@@ -35,6 +42,60 @@ def label_topics(
         top_terms=[_top(row, vectors.terms, config.top_terms) for row in topic_model.topic_term],
         tfidf_terms=[_top(row, vectors.terms, config.top_terms) for row in topic_tfidf(topic_model, vectors)],
     )
+
+
+def seed_matrix(vectors: Vectors, theme_terms: dict[str, list[str]]) -> np.ndarray:
+    """terms x themes: 1 where the term is one of the theme's seeds."""
+    vocab = vectors.dictionary.token2id
+    seeds = np.zeros((len(vectors.terms), len(theme_terms)))
+    for j, terms in enumerate(theme_terms.values()):
+        seeds[[vocab[t] for t in terms if t in vocab], j] = 1.0
+    return seeds
+
+
+def expand_lexicon(
+    counts: sp.csr_matrix, seeds: np.ndarray, config: LabelConfig, *, smoothing: float = 0.1
+) -> ThemeTerms:
+    """Term weights per theme from `counts` (kept paragraphs x terms): idf-scaled seeds plus expansion terms."""
+    is_seed = seeds > 0
+    weights = seeds * _seed_scale(counts, is_seed) if config.idf_weighting else seeds.copy()
+    if not is_seed.any() or counts.shape[0] == 0:
+        return ThemeTerms(weights=weights, is_seed=is_seed)
+    seed_weights = weights.copy()
+    background = np.asarray(counts.sum(axis=0)).ravel() + smoothing
+    background /= background.sum()
+    doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
+    for _ in range(config.expand_iterations):
+        evidence = np.asarray(counts @ weights)
+        share = evidence / (evidence.sum(axis=1, keepdims=True) + config.other_threshold)
+        expected = np.asarray(counts.T @ share) + smoothing
+        log_ratio = np.log(expected / expected.sum(axis=0, keepdims=True) / background[:, None])
+        # A term seen in one paragraph says nothing about a theme, however well it co-occurs there.
+        log_ratio[doc_freq < 2] = 0.0
+        expansion = np.clip(log_ratio, 0.0, 1.0) * config.expand_weight
+        expansion[is_seed] = 0.0
+        weights = seed_weights + _top_per_column(expansion, config.expand_terms)
+    return ThemeTerms(weights=weights, is_seed=is_seed)
+
+
+def _seed_scale(counts: sp.csr_matrix, is_seed: np.ndarray) -> np.ndarray:
+    """Per term: idf divided by the median idf of the seeds, so a typical seed weighs 1."""
+    n = counts.shape[0]
+    doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
+    idf = np.log((n + 1) / (doc_freq + 1)) + 1.0
+    seeded = is_seed.any(axis=1) & (doc_freq > 0)
+    reference = np.median(idf[seeded]) if seeded.any() else 1.0
+    return (idf / reference)[:, None]
+
+
+def _top_per_column(matrix: np.ndarray, n: int) -> np.ndarray:
+    kept = np.zeros_like(matrix)
+    for j in range(matrix.shape[1]):
+        column = matrix[:, j]
+        top = np.lexsort((np.arange(len(column)), -column))[:n]
+        top = top[column[top] > 0]
+        kept[top, j] = column[top]
+    return kept
 
 
 def theme_mass(topic_term: np.ndarray, vectors: Vectors, theme_terms: dict[str, list[str]]) -> np.ndarray:

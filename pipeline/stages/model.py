@@ -15,7 +15,9 @@ from pipeline.types import TopicModel, Vectors
 logging.getLogger("gensim").setLevel(logging.WARNING)
 
 
-def fit_topics(vectors: Vectors, theme_terms: dict[str, list[str]], config: ModelConfig, *, seed: int) -> TopicModel:
+def fit_topics(
+    vectors: Vectors, kept: list[bool], theme_terms: dict[str, list[str]], config: ModelConfig, *, seed: int
+) -> TopicModel:
     """Fit LDA; topic k < number of seeded themes is anchored to that theme through the eta prior."""
     vocab = vectors.dictionary.token2id
     seeded = {theme: [vocab[t] for t in terms if t in vocab] for theme, terms in theme_terms.items()}
@@ -26,7 +28,7 @@ def fit_topics(vectors: Vectors, theme_terms: dict[str, list[str]], config: Mode
             f"use at least {len(seeded)} or set model.seeded = false"
         )
     num_terms = len(vocab)
-    training = [row for row in vectors.bow if row]
+    training = [row for row, keep in zip(vectors.bow, kept) if row and keep]
     if num_terms == 0 or not training:
         raise ConfigError(
             "no terms left to model after cleaning and vocabulary filters; "
@@ -49,7 +51,7 @@ def fit_topics(vectors: Vectors, theme_terms: dict[str, list[str]], config: Mode
     return TopicModel(
         model=model,
         topic_term=model.get_topics(),
-        doc_topic=infer_doc_topic(model, vectors.bow),
+        doc_topic=infer_doc_topic(model, [row if keep else [] for row, keep in zip(vectors.bow, kept)]),
         seed_theme=seed_theme,
     )
 

@@ -1,4 +1,4 @@
-"""Tokenize: kept paragraphs -> normalized tokens (nltk regexp tokenizer, stopwords, lemmas or stems, phrases).
+"""Tokenize: kept paragraphs and headings -> normalized tokens (nltk regexp tokenizer, stopwords, lemmas or stems, phrases).
 
 Needs no downloaded data: nltk's RegexpTokenizer and stemmers are pure code, simplemma ships its tables.
 Per-word work (stopword check, lemma/stem) is memoized per word type, which is where the time goes.
@@ -20,6 +20,8 @@ from pipeline.types import Lexicon, Paragraph, Tokenized
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
 _TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
 PHRASE_JOIN = "_"
+# Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
+CONTEXT_REASONS = frozenset({"heading"})
 
 Analyzer = Callable[[str], list[tuple[str, str]]]
 
@@ -35,7 +37,7 @@ def stopword_list(source: str) -> frozenset[str]:
 
         return frozenset(STOPWORDS)
     text = (resources.files("pipeline") / "data" / "stopwords.txt").read_text(encoding="utf-8")
-    return frozenset(w for w in text.split() if not w.startswith("#"))
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def build_normalizer(method: str) -> Callable[[str], str]:
@@ -84,16 +86,24 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
 
 
 def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
-    """Each theme's seeds as corpus tokens: a phrase becomes its tokens joined by "_"; duplicates removed."""
+    """Each theme's seeds as corpus tokens: a phrase becomes its tokens joined by "_"; duplicates removed.
+
+    A multi-word seed that keeps a single token after stopword removal ("all countries" -> "country") is left
+    out: the user asked for the phrase, and the lone word would be far less specific.
+    """
     terms: dict[str, list[str]] = {}
     for theme, seeds in lexicon.themes.items():
-        normalized = [PHRASE_JOIN.join(t for t, _ in analyzer(seed)) for seed in seeds]
-        terms[theme] = list(dict.fromkeys(t for t in normalized if t))
+        normalized = []
+        for seed in seeds:
+            tokens = [t for t, _ in analyzer(seed)]
+            if len(tokens) > 1 or (tokens and len(seed.split()) == 1):
+                normalized.append(PHRASE_JOIN.join(tokens))
+        terms[theme] = list(dict.fromkeys(normalized))
     return terms
 
 
 def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, lexicon: Lexicon) -> Tokenized:
-    """Tokens for every paragraph (empty for dropped ones), lexicon phrases joined, then learned phrases."""
+    """Tokens for every paragraph (empty for dropped ones but headings), lexicon phrases joined, then phrases."""
     analyzer = build_analyzer(config)
     lexicon_phrases = {
         tuple(term.split(PHRASE_JOIN))
@@ -104,7 +114,7 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, lexicon: Lexic
     surfaces: dict[str, Counter[str]] = {}
     tokens = []
     for paragraph in paragraphs:
-        pairs = analyzer(paragraph.text) if paragraph.kept else []
+        pairs = analyzer(paragraph.text) if paragraph.kept or paragraph.drop_reason in CONTEXT_REASONS else []
         for token, word in pairs:
             surfaces.setdefault(token, Counter())[word] += 1
         tokens.append(_join_phrases([t for t, _ in pairs], lexicon_phrases))

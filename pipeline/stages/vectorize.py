@@ -11,18 +11,22 @@ from pipeline.config import VectorizeConfig
 from pipeline.types import Tokenized, Vectors
 
 
-def vectorize(tokenized: Tokenized, config: VectorizeConfig, lexicon_terms: list[str]) -> Vectors:
-    """Vocabulary over paragraphs, filtered by document frequency; lexicon terms kept when configured."""
-    dictionary = Dictionary(tokenized.tokens)
+def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig, lexicon_terms: list[str]) -> Vectors:
+    """Vocabulary over kept paragraphs, filtered by document frequency; bag-of-words and TF-IDF for all rows."""
+    dictionary = Dictionary(tokens for tokens, keep in zip(tokenized.tokens, kept) if keep)
     keep = [t for t in lexicon_terms if t in dictionary.token2id] if config.keep_lexicon_terms else None
     dictionary.filter_extremes(
         no_below=config.no_below, no_above=config.no_above, keep_n=config.keep_n, keep_tokens=keep or None
     )
     bow = [dictionary.doc2bow(tokens) for tokens in tokenized.tokens]
     counts = bow_matrix(bow, len(dictionary))
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts) if counts.nnz else counts.astype(float)
+    kept_counts = counts[np.flatnonzero(kept)]
+    if kept_counts.nnz:
+        tfidf = TfidfTransformer(sublinear_tf=True).fit(kept_counts).transform(counts)
+    else:
+        tfidf = counts.astype(float)
     terms = [dictionary[i] for i in range(len(dictionary))]
-    return Vectors(dictionary=dictionary, bow=bow, tfidf=sp.csr_matrix(tfidf), terms=terms)
+    return Vectors(dictionary=dictionary, bow=bow, counts=counts, tfidf=sp.csr_matrix(tfidf), terms=terms)
 
 
 def bow_matrix(bow: list[list[tuple[int, int]]], num_terms: int) -> sp.csr_matrix:

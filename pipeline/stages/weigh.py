@@ -1,47 +1,147 @@
-"""Weigh: paragraph theme weights from topic proportions and topic labels; documents as token-weighted means."""
+"""Weigh: per-paragraph theme weights (a mixture over themes + "other") and token-weighted document weights.
+
+Evidence for theme t in a paragraph is the sum of its term counts times the theme's term weights, plus the
+evidence of the heading above it (sections are about one thing) and, optionally, of its whole document.
+"other" enters as a fixed pseudo-evidence `other_threshold`, so a paragraph with little theme evidence is
+mostly "other" and one with a lot is mostly thematic. In hybrid mode this lexicon mixture is blended with the
+topic model's mixture mapped through the topic labels.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
-from pipeline.types import Paragraph, ThemeWeights, TopicLabels, TopicModel
+from pipeline.config import LabelConfig
+from pipeline.types import Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel
 
 OTHER = "other"
+HEADING = "heading"
 
 
 def weigh(
     paragraphs: list[Paragraph],
-    n_tokens: list[int],
     doc_ids: list[str],
+    counts: sp.csr_matrix,
+    theme_terms: ThemeTerms,
     topic_model: TopicModel,
     labels: TopicLabels,
     themes: list[str],
+    config: LabelConfig,
+    terms: list[str],
+    surface: dict[str, str],
 ) -> ThemeWeights:
-    """Each row sums to 1 over themes + "other"; dropped or empty paragraphs are all "other"."""
+    """Each row sums to 1 over themes + "other"; dropped paragraphs are all "other"."""
     columns = [*themes, OTHER]
+    kept = np.array([p.kept for p in paragraphs], dtype=bool)
+    own = np.asarray(counts @ theme_terms.weights)
+    evidence = own + config.section_context * _unit_rows(_section_evidence(paragraphs, own))
+    if config.document_context:
+        evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept))
+    lexical = np.hstack([evidence, np.full((len(paragraphs), 1), config.other_threshold)])
+    lexical = _normalize(lexical)
+    topical = topic_mixture(topic_model, labels, columns)
+    if config.method == "lexicon":
+        paragraph = lexical
+    elif config.method == "topics":
+        paragraph = topical
+    else:
+        paragraph = (1 - config.topic_weight) * lexical + config.topic_weight * topical
+    paragraph[~kept] = 0.0
+    paragraph[~kept, -1] = 1.0
+    paragraph = _normalize(paragraph)
+    n_tokens = np.asarray(counts.sum(axis=1)).ravel()
+    return ThemeWeights(
+        columns=columns,
+        paragraph=paragraph,
+        document=document_weights(paragraphs, n_tokens, doc_ids, paragraph),
+        paragraph_evidence=explain(counts, theme_terms, paragraph, kept, terms, surface),
+    )
+
+
+def topic_mixture(topic_model: TopicModel, labels: TopicLabels, columns: list[str]) -> np.ndarray:
+    """Paragraph topic proportions summed per topic label; unlabeled topics and empty rows go to "other"."""
     topic_to_column = np.zeros((len(labels.theme), len(columns)))
     for k, theme in enumerate(labels.theme):
-        topic_to_column[k, columns.index(theme) if theme in themes else len(themes)] = 1.0
-    paragraph = topic_model.doc_topic @ topic_to_column
-    empty = paragraph.sum(axis=1) <= 0
-    paragraph[empty] = 0.0
-    paragraph[empty, -1] = 1.0
-    paragraph /= paragraph.sum(axis=1, keepdims=True)
-    document = document_weights(paragraphs, n_tokens, doc_ids, paragraph)
-    return ThemeWeights(columns=columns, paragraph=paragraph, document=document)
+        topic_to_column[k, columns.index(theme) if theme in columns[:-1] else -1] = 1.0
+    mixture = topic_model.doc_topic @ topic_to_column
+    mixture[mixture.sum(axis=1) <= 0, -1] = 1.0
+    return _normalize(mixture)
 
 
 def document_weights(
-    paragraphs: list[Paragraph], n_tokens: list[int], doc_ids: list[str], paragraph: np.ndarray
+    paragraphs: list[Paragraph], n_tokens: np.ndarray, doc_ids: list[str], paragraph: np.ndarray
 ) -> np.ndarray:
-    """Token-weighted mean over each document's kept paragraphs; a document with none is all "other"."""
+    """Mean over each document's kept paragraphs weighted by modeled tokens; a document with none is "other"."""
     row_of = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     totals = np.zeros((len(doc_ids), paragraph.shape[1]))
     for p, tokens, weights in zip(paragraphs, n_tokens, paragraph):
         if p.kept and tokens:
             totals[row_of[p.doc_id]] += tokens * weights
-    mass = totals.sum(axis=1, keepdims=True)
-    empty = mass[:, 0] <= 0
+    empty = totals.sum(axis=1) <= 0
     totals[empty, -1] = 1.0
-    mass[empty] = 1.0
-    return totals / mass
+    return _normalize(totals)
+
+
+def explain(
+    counts: sp.csr_matrix,
+    theme_terms: ThemeTerms,
+    paragraph: np.ndarray,
+    kept: np.ndarray,
+    terms: list[str],
+    surface: dict[str, str],
+    n: int = 5,
+) -> list[str]:
+    """Per paragraph, the terms that drove its top theme: "cybersecurity*:2.10; data:0.40" (* marks seeds)."""
+    explanations = []
+    for i, row in enumerate(paragraph):
+        top = int(np.argmax(row))
+        if not kept[i] or top >= theme_terms.weights.shape[1]:
+            explanations.append("")
+            continue
+        start, end = counts.indptr[i], counts.indptr[i + 1]
+        ids, freq = counts.indices[start:end], counts.data[start:end]
+        contribution = freq * theme_terms.weights[ids, top]
+        order = np.lexsort((ids, -contribution))[:n]
+        explanations.append(
+            "; ".join(
+                f"{surface.get(terms[ids[j]], terms[ids[j]])}{'*' if theme_terms.is_seed[ids[j], top] else ''}"
+                f":{contribution[j]:.2f}"
+                for j in order
+                if contribution[j] > 0
+            )
+        )
+    return explanations
+
+
+def _section_evidence(paragraphs: list[Paragraph], own: np.ndarray) -> np.ndarray:
+    """For each paragraph, the evidence of the latest heading above it in the same document."""
+    context = np.zeros_like(own)
+    current, doc_id = np.zeros(own.shape[1]), None
+    for i, p in enumerate(paragraphs):
+        if p.doc_id != doc_id:
+            current, doc_id = np.zeros(own.shape[1]), p.doc_id
+        if p.drop_reason == HEADING:
+            current = own[i]
+        elif p.kept:
+            context[i] = current
+    return context
+
+
+def _document_evidence(paragraphs: list[Paragraph], own: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    doc_ids = [p.doc_id for p in paragraphs]
+    index = {d: i for i, d in enumerate(dict.fromkeys(doc_ids))}
+    rows = np.array([index[d] for d in doc_ids])
+    totals = np.zeros((len(index), own.shape[1]))
+    np.add.at(totals, rows[kept], own[kept])
+    return totals[rows]
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to sum 1 (zero rows stay zero): context says which theme, not how much text there was."""
+    sums = matrix.sum(axis=1, keepdims=True)
+    return np.divide(matrix, sums, out=np.zeros_like(matrix), where=sums > 0)
+
+
+def _normalize(matrix: np.ndarray) -> np.ndarray:
+    return matrix / matrix.sum(axis=1, keepdims=True)
