@@ -97,7 +97,7 @@ class LabelConfig(Section):
         "hybrid", description="paragraph weights from lexicon evidence, topic proportions, or a blend of both"
     )
     other_threshold: float = Field(
-        1.0, ge=0, description='theme evidence a paragraph needs to outweigh "other"; higher = more "other"'
+        0.5, ge=0, description='theme evidence a paragraph needs to outweigh "other"; higher = more "other"'
     )
     topic_weight: float = Field(0.1, ge=0, le=1, description="hybrid: share of the weights taken from the topic model")
     section_context: float = Field(

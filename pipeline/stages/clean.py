@@ -30,7 +30,9 @@ _CAPTION = re.compile(
     r"^\(?(?:photo|picture|file photo)\b|\bphoto\s*/",
     re.IGNORECASE,
 )
-_ATTRIBUTION_LEAD = re.compile(r"^(?:[—–―-]\s*){1,4}")
+# Em/en dashes or a double hyphen; a single "-" is a list bullet, not an attribution.
+_CAPTION_START = re.compile(r"^\(?(?:photos?|pictures?|file photo)\s*(?:by|from|courtesy|:|/)", re.IGNORECASE)
+_ATTRIBUTION_LEAD = re.compile(r"^(?:(?:[—–―]\s*){1,4}|-{2,}\s*)")
 _ATTRIBUTION_BODY = re.compile(
     r"^(?:on|in|at|from)\b|\b(?:speech|letter|remarks|report|instructions?|message|address|talk|article)\b",
     re.IGNORECASE,
@@ -121,15 +123,24 @@ def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], b
         return len(ctx.text.split())
 
     rules: list[tuple[str, bool, Callable[[_Context], bool]]] = [
-        ("title", config.title, lambda c: bool(c.title_norm) and _LEADING_DATE.sub("", c.norm) == c.title_norm),
+        # Titles, captions and bylines stand alone; inside a hard-wrapped paragraph the same words are content.
+        (
+            "title",
+            config.title,
+            lambda c: c.isolated and bool(c.title_norm) and _LEADING_DATE.sub("", c.norm) == c.title_norm,
+        ),
         ("release_time", config.release_time, lambda c: bool(_RELEASE.match(c.text))),
         (
             "byline",
             config.byline,
-            lambda c: (words(c) <= 12 and bool(_BYLINE.search(c.text)))
-            or (c.isolated and words(c) <= 4 and bool(_CAPITALIZED_NAME.match(c.text))),
+            lambda c: c.isolated
+            and ((words(c) <= 12 and bool(_BYLINE.search(c.text))) or (words(c) <= 4 and bool(_CAPITALIZED_NAME.match(c.text)))),
         ),
-        ("photo_caption", config.photo_caption, lambda c: bool(_CAPTION.search(c.text))),
+        (
+            "photo_caption",
+            config.photo_caption,
+            lambda c: bool(_CAPTION_START.match(c.text)) or (c.isolated and bool(_CAPTION.search(c.text))),
+        ),
         (
             "quote_attribution",
             config.quote_attribution,

@@ -35,8 +35,9 @@ def fit_topics(
             "lower vectorize.no_below or check that the input has text"
         )
     seed_theme = list(seeded) + [""] * (config.num_topics - len(seeded))
+    # Built without a corpus so nothing trains yet: the eta prior alone is too weak to anchor a topic under
+    # variational Bayes, so seeded topics also start with their seeds' statistics before the first pass.
     model = LdaModel(
-        corpus=training,
         id2word=vectors.dictionary,
         num_topics=config.num_topics,
         passes=config.passes,
@@ -48,6 +49,11 @@ def fit_topics(
         eval_every=None,
         minimum_probability=0.0,
     )
+    initial_mass = config.seed_weight * len(training)
+    for k, ids in enumerate(seeded.values()):
+        model.state.sstats[k, ids] += initial_mass
+    model.sync_state()
+    model.update(training)
     return TopicModel(
         model=model,
         topic_term=model.get_topics(),

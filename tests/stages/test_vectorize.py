@@ -1,0 +1,87 @@
+"""pipeline/stages/vectorize.py: document-frequency filters, kept lexicon terms, rows aligned with paragraphs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.config import VectorizeConfig
+from pipeline.stages.vectorize import vectorize
+from pipeline.types import Tokenized
+
+# Paragraph frequencies over the five kept rows: common 4, alpha 3, beta 3, gamma 1, delta 1, seedterm 1.
+TOKENS = [
+    ["alpha", "beta", "common"],
+    ["alpha", "gamma", "common", "alpha"],
+    ["alpha", "beta", "common", "seedterm"],
+    ["beta", "delta", "common"],
+    [],
+    ["onlydropped", "alpha"],  # a dropped paragraph: not counted for the vocabulary
+]
+KEPT = [True, True, True, True, True, False]
+
+
+def vectors_for(lexicon_terms=(), **settings):
+    return vectorize(Tokenized(tokens=TOKENS, surface={}), KEPT, VectorizeConfig(**settings), list(lexicon_terms))
+
+
+@pytest.mark.parametrize(
+    ("settings", "vocabulary"),
+    [
+        ({"no_below": 1, "no_above": 1.0}, {"alpha", "beta", "common", "gamma", "delta", "seedterm"}),
+        ({"no_below": 2, "no_above": 1.0}, {"alpha", "beta", "common"}),
+        ({"no_below": 1, "no_above": 0.7}, {"alpha", "beta", "gamma", "delta", "seedterm"}),
+        ({"no_below": 2, "no_above": 0.5}, set()),
+        ({"no_below": 1, "no_above": 1.0, "keep_n": 1}, {"common"}),
+    ],
+)
+def test_document_frequency_filters(settings, vocabulary):
+    vectors = vectors_for(**settings, keep_lexicon_terms=False)
+    assert set(vectors.terms) == vocabulary
+    assert "onlydropped" not in vectors.terms
+
+
+def test_keep_lexicon_terms_keeps_a_rare_seed_term():
+    kept = vectors_for(["seedterm", "not_in_corpus"], no_below=2, no_above=0.7)
+    assert set(kept.terms) == {"alpha", "beta", "seedterm"}
+    dropped = vectors_for(["seedterm"], no_below=2, no_above=0.7, keep_lexicon_terms=False)
+    assert set(dropped.terms) == {"alpha", "beta"}
+
+
+def test_keep_lexicon_terms_also_beats_no_above():
+    vectors = vectors_for(["common"], no_below=2, no_above=0.7)
+    assert set(vectors.terms) == {"alpha", "beta", "common"}
+
+
+def test_rows_align_with_paragraphs():
+    vectors = vectors_for(no_below=1, no_above=1.0)
+    assert vectors.terms == [vectors.dictionary[j] for j in range(len(vectors.dictionary))]
+    assert vectors.tfidf.shape == (len(TOKENS), len(vectors.terms))
+    assert len(vectors.bow) == len(TOKENS)
+    dense = vectors.tfidf.toarray()
+    for i, tokens in enumerate(TOKENS):
+        in_vocabulary = {t for t in tokens if t in vectors.terms}
+        assert {vectors.terms[j] for j in np.flatnonzero(dense[i])} == in_vocabulary
+        assert {vectors.dictionary[j]: c for j, c in vectors.bow[i]} == {t: tokens.count(t) for t in in_vocabulary}
+        norm = np.linalg.norm(dense[i])
+        assert norm == pytest.approx(1.0 if in_vocabulary else 0.0)
+    expected_counts = np.zeros(vectors.tfidf.shape)
+    for i, row in enumerate(vectors.bow):
+        for j, count in row:
+            expected_counts[i, j] = count
+    assert np.array_equal(vectors.counts.toarray(), expected_counts)
+
+
+def test_rare_term_weighs_more_than_a_common_one_in_the_same_row():
+    vectors = vectors_for(no_below=1, no_above=1.0)
+    row = vectors.tfidf.toarray()[0]  # alpha (3 paragraphs), beta (3), common (4)
+    index = {t: j for j, t in enumerate(vectors.terms)}
+    assert row[index["alpha"]] == pytest.approx(row[index["beta"]])
+    assert row[index["alpha"]] > row[index["common"]] > 0
+
+
+def test_no_terms_left_gives_empty_matrices():
+    vectors = vectors_for(no_below=5, no_above=1.0, keep_lexicon_terms=False)
+    assert vectors.terms == []
+    assert vectors.tfidf.shape == (len(TOKENS), 0)
+    assert vectors.bow == [[] for _ in TOKENS]

@@ -1,0 +1,59 @@
+import numpy as np
+
+from pipeline.config import LabelConfig, ModelConfig
+from pipeline.stages.label import expand_lexicon, label_topics, seed_matrix
+from pipeline.stages.model import fit_topics
+from pipeline.stages.weigh import weigh
+from pipeline.types import Paragraph
+
+from .planted import planted_paragraphs, planted_vectors
+
+
+def run_weigh(paragraphs, **label_settings):
+    tokenized, terms, kept, vectors = planted_vectors(paragraphs)
+    config = LabelConfig(**label_settings)
+    model = fit_topics(vectors, kept, terms, ModelConfig(num_topics=2, passes=20), seed=5)
+    labels = label_topics(model, vectors, terms, config)
+    expanded = expand_lexicon(vectors.counts, seed_matrix(vectors, terms), config)
+    return weigh(paragraphs, sorted({p.doc_id for p in paragraphs}), vectors.counts, expanded, model, labels,
+                 list(terms), config, vectors.terms, tokenized.surface)
+
+
+def test_rows_sum_to_one_and_follow_the_planted_theme():
+    weights = run_weigh(planted_paragraphs())
+    assert weights.columns == ["space", "fruit", "other"]
+    assert np.allclose(weights.paragraph.sum(axis=1), 1.0)
+    assert np.allclose(weights.document.sum(axis=1), 1.0)
+    dominant = weights.paragraph.argmax(axis=1)
+    assert list(dominant) == [i % 2 for i in range(len(dominant))]
+
+
+def test_dropped_paragraphs_are_all_other():
+    paragraphs = planted_paragraphs()
+    paragraphs[2] = Paragraph("doc", 2, 0, 1, paragraphs[2].text, drop_reason="byline")
+    weights = run_weigh(paragraphs)
+    assert weights.paragraph[2].tolist() == [0.0, 0.0, 1.0]
+    assert weights.paragraph_evidence[2] == ""
+
+
+def test_a_higher_other_threshold_makes_paragraphs_less_thematic():
+    eager = run_weigh(planted_paragraphs(), other_threshold=0.1, method="lexicon")
+    reluctant = run_weigh(planted_paragraphs(), other_threshold=50.0, method="lexicon")
+    assert (reluctant.paragraph[:, -1] > eager.paragraph[:, -1]).all()
+    assert (reluctant.paragraph.argmax(axis=1) == 2).all()
+
+
+def test_a_heading_lends_its_theme_to_the_paragraph_below():
+    heading = Paragraph("doc", 0, 0, 1, "Rocket satellite", drop_reason="heading")
+    neutral = Paragraph("doc", 1, 0, 1, "Juice")  # fruit-ish word, but no seed of either theme
+    paragraphs = [heading, neutral] + planted_paragraphs()[2:]
+    with_context = run_weigh(paragraphs, method="lexicon", section_context=3.0, document_context=0.0)
+    without = run_weigh(paragraphs, method="lexicon", section_context=0.0, document_context=0.0)
+    assert with_context.paragraph[1, 0] > without.paragraph[1, 0]
+    assert with_context.paragraph.argmax(axis=1)[1] == 0
+
+
+def test_evidence_names_the_driving_seed_terms():
+    weights = run_weigh(planted_paragraphs(), method="lexicon")
+    assert "rocket*" in weights.paragraph_evidence[0] and "satellite*" in weights.paragraph_evidence[0]
+    assert "apple*" in weights.paragraph_evidence[1]

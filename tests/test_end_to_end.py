@@ -1,0 +1,150 @@
+"""The whole pipeline on the bundled sample: files, exact offsets, weights summing to 1, no boilerplate, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.artifacts import sha256_file
+from pipeline.config import load_config
+from pipeline.lexicon import load_lexicon
+from pipeline.runner import run
+from pipeline.stages.ingest import sample_corpus_dir
+
+CSV_FILES = ("paragraphs.csv", "documents.csv", "topics.csv", "lexicon_coverage.csv")
+# Lines the sample repeats under its articles (news teasers) and page furniture: never kept text.
+BOILERPLATE_PREFIXES = (
+    "Release time",
+    "The overall stable operation of domestic prices",
+    "Micro Video |",
+    "Study every day |",
+    "June 11th is China Population Day",
+)
+
+
+def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(run_dir / name, keep_default_na=False, dtype={"text": str, "title": str, "source": str})
+
+
+@pytest.fixture(scope="module")
+def paragraphs(sample_run) -> pd.DataFrame:
+    return read_table(sample_run.run_dir, "paragraphs.csv")
+
+
+@pytest.fixture(scope="module")
+def documents(sample_run) -> pd.DataFrame:
+    return read_table(sample_run.run_dir, "documents.csv")
+
+
+@pytest.fixture(scope="module")
+def theme_columns(sample_config) -> list[str]:
+    return [*load_lexicon(sample_config.lexicon).names, "other"]
+
+
+def kept_lines(paragraphs: pd.DataFrame) -> list[str]:
+    kept = paragraphs[paragraphs["status"] == "kept"]
+    return [line.strip() for text in kept["text"] for line in text.splitlines()]
+
+
+def test_run_folder_holds_every_output(sample_run, sample_config):
+    run_dir = sample_run.run_dir
+    assert run_dir.parent == Path(sample_config.output_dir) / sample_config.experiment
+    assert run_dir.name == sample_run.run_id
+    for name in ("config.toml", "manifest.json", *CSV_FILES):
+        assert (run_dir / name).is_file(), name
+    assert (run_dir / "models").is_dir() and any((run_dir / "models").iterdir())
+    assert not [p for p in run_dir.parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_saved_config_reloads_to_the_same_config(sample_run, sample_config):
+    assert load_config(sample_run.run_dir / "config.toml") == sample_config
+
+
+def test_manifest_records_inputs_and_output_hashes(sample_run, sample_config):
+    manifest = json.loads((sample_run.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == sample_run.run_id
+    assert manifest["config_hash"] == sample_config.hash()
+    assert manifest["seed"] == sample_config.seed
+    sample_files = sorted(sample_corpus_dir().glob("*.txt"))
+    assert [Path(i["source"]) for i in manifest["inputs"]] == [p.resolve() for p in sample_files]
+    assert [i["sha256"] for i in manifest["inputs"]] == [sha256_file(p) for p in sample_files]
+    for name in CSV_FILES + ("config.toml",):
+        assert manifest["outputs"][name] == sha256_file(sample_run.run_dir / name)
+
+
+def test_every_paragraph_slices_its_source_file(paragraphs):
+    assert len(paragraphs) > 0
+    sources = {s: Path(s).read_bytes().decode("utf-8-sig") for s in set(paragraphs["source"])}
+    assert len(sources) == 5
+    for row in paragraphs.itertuples():
+        assert sources[row.source][row.start : row.end] == row.text, (row.doc_id, row.paragraph)
+
+
+def test_paragraph_theme_weights_sum_to_one(paragraphs, theme_columns):
+    assert [c for c in paragraphs.columns if c in theme_columns] == theme_columns
+    weights = paragraphs[theme_columns].to_numpy(dtype=float)
+    assert ((weights >= 0) & (weights <= 1 + 1e-9)).all()
+    assert abs(weights.sum(axis=1) - 1).max() <= 1e-6
+
+
+def test_document_theme_weights_sum_to_one(documents, theme_columns):
+    assert len(documents) == 5
+    weights = documents[theme_columns].to_numpy(dtype=float)
+    assert abs(weights.sum(axis=1) - 1).max() <= 1e-6
+
+
+def test_documents_have_titles_and_dates(documents):
+    assert documents["date"].tolist() == ["2024-04-14", "2024-04-14", "2024-04-14", "", "2023-03-02"]
+    assert documents["title"].iloc[4] == "Promoting Chinese-style modernization with informatization"
+    assert all(documents["title"])
+
+
+def test_page_titles_are_not_kept(paragraphs, documents):
+    lines = set(kept_lines(paragraphs))
+    for title in documents["title"]:
+        assert title not in lines
+    title_rows = paragraphs[paragraphs["status"] == "title"]
+    assert len(title_rows) > len(documents)  # the first article repeats its title as a page header
+
+
+def test_release_lines_and_teasers_are_not_kept(paragraphs):
+    for line in kept_lines(paragraphs):
+        assert not line.startswith(BOILERPLATE_PREFIXES), line
+    dropped = paragraphs[paragraphs["status"] != "kept"]["text"]
+    for prefix in BOILERPLATE_PREFIXES:
+        assert dropped.str.startswith(prefix).any(), f"the sample has no dropped {prefix!r} line"
+
+
+def test_a_second_run_is_byte_identical(sample_run, sample_config):
+    again = run(sample_config)
+    assert again.run_dir != sample_run.run_dir
+    for name in CSV_FILES:
+        assert (again.run_dir / name).read_bytes() == (sample_run.run_dir / name).read_bytes(), name
+
+
+def test_runs_in_processes_with_different_hash_seeds_are_byte_identical(sample_run, tmp_path):
+    processes = {}
+    for hash_seed in ("1", "2"):
+        output_dir = tmp_path / f"hashseed-{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "CI": "1"}
+        command = [sys.executable, "-m", "pipeline", "run", "--set", f"output_dir={json.dumps(str(output_dir))}"]
+        processes[hash_seed] = (
+            output_dir,
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+        )
+    run_dirs = []
+    for output_dir, process in processes.values():
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        (run_dir,) = (output_dir / "default").iterdir()
+        run_dirs.append(run_dir)
+    for name in CSV_FILES:
+        first = (run_dirs[0] / name).read_bytes()
+        assert first == (run_dirs[1] / name).read_bytes(), name
+        assert first == (sample_run.run_dir / name).read_bytes(), name
