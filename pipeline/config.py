@@ -221,10 +221,9 @@ def _apply_override(raw: dict[str, Any], text: str) -> None:
 
 def _describe(exc: ValidationError) -> str:
     """One line for the first problem: the dotted key, what was given and what is allowed."""
-    err = exc.errors()[0]
-    loc = [str(part) for part in err["loc"] if not isinstance(part, int)]
-    # Union members add their type names to the location; keep only real keys.
-    loc = [part for part in loc if not part.startswith(("literal[", "function-")) and part not in ("float", "str", "int")]
+    errors = exc.errors()
+    err = errors[0]
+    loc = _key_parts(err)
     key = ".".join(loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         allowed = ", ".join(_allowed_keys(loc[:-1]))
@@ -232,7 +231,15 @@ def _describe(exc: ValidationError) -> str:
         return f"config: unknown key '{key}'; allowed keys in {where}: {allowed}"
     given = err.get("input")
     shown = json.dumps(given) if isinstance(given, (str, int, float, bool, type(None))) else type(given).__name__
-    return f"config: {key} = {shown}: {err['msg']}"
+    # A value that fits none of a union's members fails once per member: say all the ways it could be right.
+    messages = dict.fromkeys(e["msg"] for e in errors if _key_parts(e) == loc)
+    return f"config: {key} = {shown}: {' or '.join(messages)}"
+
+
+def _key_parts(err: Any) -> list[str]:
+    """The config keys of an error location, without list indexes and union member names."""
+    parts = [str(part) for part in err["loc"] if not isinstance(part, int)]
+    return [p for p in parts if not p.startswith(("literal[", "function-")) and p not in ("float", "str", "int")]
 
 
 def _allowed_keys(section_path: list[str]) -> list[str]:

@@ -60,9 +60,11 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
     """text -> [(normalized token, lowercase surface word)] after stopword and length filters."""
     stopwords = frozenset().union(*(stopword_list(s) for s in config.stopwords), (w.lower() for w in config.extra_stopwords))
     normalize = build_normalizer(config.normalize)
-    memo: dict[str, str | None] = {}
 
-    def word_to_token(word: str) -> str | None:
+    memo_pairs: dict[str, tuple[str, str] | None] = {}
+
+    def word_to_pair(word: str) -> tuple[str, str] | None:
+        """(token, displayed word); the possessive "'s" is cut from both."""
         if word.endswith(("'s", "’s")):
             word = word[:-2]
         if len(word) < config.min_length or word in stopwords:
@@ -70,16 +72,16 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
         if word.isdigit() and not config.keep_numbers:
             return None
         token = normalize(word)
-        return None if token in stopwords else token
+        return None if token in stopwords else (token, word)
 
     def analyze(text: str) -> list[tuple[str, str]]:
         pairs = []
         for word in _TOKENIZER.tokenize(text.lower()):
-            if word not in memo:
-                memo[word] = word_to_token(word)
-            token = memo[word]
-            if token is not None:
-                pairs.append((token, word))
+            if word not in memo_pairs:
+                memo_pairs[word] = word_to_pair(word)
+            pair = memo_pairs[word]
+            if pair is not None:
+                pairs.append(pair)
         return pairs
 
     return analyze
