@@ -66,8 +66,8 @@ class RunFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
+    frame.to_csv(path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
 
 
 def format_terms(terms: list[tuple[str, float]], surface: dict[str, str]) -> str:

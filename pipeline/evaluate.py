@@ -20,7 +20,7 @@ import pandas as pd
 from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from pipeline.artifacts import KEPT
+from pipeline.artifacts import KEPT, write_csv
 from pipeline.errors import InputError, PipelineError
 from pipeline.stages.weigh import OTHER
 
@@ -409,7 +409,7 @@ def write_evaluation(evaluation: Evaluation, out_dir: Path) -> Path:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+    write_csv(frame, path, float_format=FLOAT_FORMAT)
 
 
 def evaluation_tables(evaluation: Evaluation) -> list[Table | str]:
