@@ -22,6 +22,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from pipeline.artifacts import KEPT, write_csv
 from pipeline.errors import InputError, PipelineError
+from pipeline.stages.ingest import json_object
 from pipeline.stages.weigh import OTHER
 
 FLOAT_FORMAT = "%.6f"
@@ -122,12 +123,7 @@ def load_gold(path: Path) -> list[GoldUnit]:
 
 
 def _gold_unit(line: str, where: str, number: int) -> GoldUnit:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(row, dict):
-        raise InputError(f"{where}: expected a JSON object, found {type(row).__name__}")
+    row = json_object(line, where)
     missing = [k for k in GOLD_REQUIRED_KEYS if k not in row]
     if missing:
         needed = ", ".join(GOLD_REQUIRED_KEYS)

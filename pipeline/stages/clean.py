@@ -104,10 +104,10 @@ def clean(documents: list[Document], config: CleanConfig) -> list[list[Line]]:
 def _isolated(text: str, spans: list[tuple[int, int]], i: int) -> bool:
     before = text[spans[i - 1][1] : spans[i][0]] if i else "\n\n"
     after = text[spans[i][1] : spans[i + 1][0]] if i + 1 < len(spans) else "\n\n"
-    return _has_blank_line(before) and _has_blank_line(after)
+    return has_blank_line(before) and has_blank_line(after)
 
 
-def _has_blank_line(gap: str) -> bool:
+def has_blank_line(gap: str) -> bool:
     return gap.count("\n") + gap.replace("\r\n", "").count("\r") >= 2
 
 

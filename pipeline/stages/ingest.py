@@ -135,13 +135,18 @@ def _jsonl_rows(path: Path):
     for line_number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{line_number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{path}:{line_number}: expected a JSON object per line")
-        yield line_number, row
+        yield line_number, json_object(line, f"{path}:{line_number}")
+
+
+def json_object(line: str, where: str) -> dict:
+    """One JSON Lines record as a dict, or a one-line InputError naming `where` (file:line)."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"{where}: expected a JSON object, found {type(row).__name__}")
+    return row
 
 
 def _csv_rows(path: Path):

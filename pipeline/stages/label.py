@@ -8,10 +8,9 @@ when it is more frequent there than in the corpus (positive log ratio). Seeds al
 from __future__ import annotations
 
 import numpy as np
-
-from pipeline.config import LabelConfig
 import scipy.sparse as sp
 
+from pipeline.config import LabelConfig
 from pipeline.types import ThemeTerms, TopicLabels, TopicModel, Vectors
 
 UNLABELED = "unlabeled"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.config import SegmentConfig
-from pipeline.stages.clean import _has_blank_line
+from pipeline.stages.clean import has_blank_line
 from pipeline.types import Document, Line, Paragraph
 
 
@@ -27,7 +27,7 @@ def _blocks(text: str, lines: list[Line], mode: str):
             run_end is not None
             and not line.drop_reason
             and mode == "blank_line"
-            and not _has_blank_line(text[run_end : line.start])
+            and not has_blank_line(text[run_end : line.start])
         )
         if continues:
             run_end = line.end
