@@ -76,12 +76,13 @@ class VectorizeConfig(Section):
     no_below: int = Field(2, ge=1, description="drop terms found in fewer paragraphs than this")
     no_above: float = Field(0.5, gt=0, le=1, description="drop terms found in more than this share of paragraphs")
     keep_n: int = Field(100_000, ge=1, description="keep at most this many terms (most frequent)")
-    keep_lexicon_terms: bool = Field(True, description="lexicon terms survive the two filters above")
 
 
 class ModelConfig(Section):
-    num_topics: int = Field(10, ge=1, description="topics in all: one seeded topic per theme plus free topics")
-    seeded: bool = Field(True, description="anchor one topic per theme with its seed terms (eta prior)")
+    num_topics: int = Field(10, ge=1, description="topics in all (seeded topics included)")
+    seeded: bool = Field(
+        False, description="anchor one topic per theme with its seed terms (eta prior); makes the model depend on the lexicon"
+    )
     seed_weight: float = Field(1.0, gt=0, description="prior weight of a seed term in its theme's topic")
     passes: int = Field(20, ge=1, description="passes over the corpus")
     iterations: int = Field(200, ge=1, description="inference iterations per paragraph")

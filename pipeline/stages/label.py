@@ -43,15 +43,6 @@ def label_topics(
     )
 
 
-def seed_matrix(vectors: Vectors, theme_terms: dict[str, list[str]]) -> np.ndarray:
-    """terms x themes: 1 where the term is one of the theme's seeds."""
-    vocab = vectors.dictionary.token2id
-    seeds = np.zeros((len(vectors.terms), len(theme_terms)))
-    for j, terms in enumerate(theme_terms.values()):
-        seeds[[vocab[t] for t in terms if t in vocab], j] = 1.0
-    return seeds
-
-
 def expand_lexicon(
     counts: sp.csr_matrix, seeds: np.ndarray, config: LabelConfig, *, smoothing: float = 0.1
 ) -> ThemeTerms:
