@@ -51,8 +51,11 @@ class CleanConfig(Section):
 
 
 class SegmentConfig(Section):
-    mode: Literal["blank_line", "line"] = Field(
-        "blank_line", description='"blank_line": paragraphs end at blank lines; "line": every line is a paragraph'
+    mode: Literal["blank_line", "line", "auto"] = Field(
+        "blank_line",
+        description='"blank_line": paragraphs end at blank lines; "line": every line is a paragraph; '
+        '"auto": hard-wrapped documents are unwrapped (a paragraph ends at a short line ending a sentence), '
+        "other documents get one paragraph per line",
     )
     min_words: int = Field(1, ge=1, description='paragraphs with fewer words are dropped as "too_short"')
 

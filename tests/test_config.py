@@ -216,7 +216,7 @@ def test_unknown_key_in_a_file_is_named(tmp_path):
     [
         ('model.num_topics="abc"', "model.num_topics", '"abc"'),
         ("model.num_topics=abc", "model.num_topics", '"abc"'),
-        ('segment.mode="x"', "segment.mode", "'blank_line' or 'line'"),
+        ('segment.mode="x"', "segment.mode", "'blank_line', 'line' or 'auto'"),
         ("model.num_topics=0", "model.num_topics", "greater than or equal to 1"),
         ("vectorize.no_above=1.5", "vectorize.no_above", "1.5"),
         ('tokenize.normalize="stem"', "tokenize.normalize", "'lemma'"),

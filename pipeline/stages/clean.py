@@ -107,6 +107,11 @@ def _isolated(text: str, spans: list[tuple[int, int]], i: int) -> bool:
     return has_blank_line(before) and has_blank_line(after)
 
 
+def ends_sentence(line: str) -> bool:
+    """True when a (stripped) line ends with sentence-ending punctuation or a closing quote or bracket."""
+    return bool(_SENTENCE_END.search(line))
+
+
 def has_blank_line(gap: str) -> bool:
     return gap.count("\n") + gap.replace("\r\n", "").count("\r") >= 2
 
@@ -161,7 +166,7 @@ def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], b
         (
             "heading",
             config.heading,
-            lambda c: c.isolated and words(c) <= config.heading_max_words and not _SENTENCE_END.search(c.text),
+            lambda c: c.isolated and words(c) <= config.heading_max_words and not ends_sentence(c.text),
         ),
         ("pattern", bool(patterns), lambda c: any(p.search(c.text) for p in patterns)),
     ]

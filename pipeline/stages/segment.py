@@ -1,10 +1,25 @@
-"""Segment: group kept lines into paragraphs whose `start`/`end` slice the original document text."""
+"""Segment: group kept lines into paragraphs whose `start`/`end` slice the original document text.
+
+"auto" mode copes with hard-wrapped text (speeches and reports extracted from PDFs, about ten words a line,
+often with no blank line between paragraphs). A document is hard-wrapped when most of its lines end
+mid-sentence. There a line break ends a paragraph only when the line ends a sentence and the next line's
+first word would have fitted on it, judged against the document's typical full line length; elsewhere every
+line is a paragraph.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeline.config import SegmentConfig
-from pipeline.stages.clean import has_blank_line
+from pipeline.stages.clean import ends_sentence, has_blank_line
 from pipeline.types import Document, Line, Paragraph
+
+# Share of kept lines ending mid-sentence above which a document counts as hard-wrapped.
+WRAPPED_SHARE = 0.5
+# Full lines of proportional-font PDF text vary in characters: a line counts as full from this share of the
+# document's long-line length (the 90th percentile of its line lengths).
+FULL_LINE_SHARE = 0.85
 
 
 def segment(documents: list[Document], lines_per_doc: list[list[Line]], config: SegmentConfig) -> list[Paragraph]:
@@ -20,16 +35,11 @@ def segment(documents: list[Document], lines_per_doc: list[list[Line]], config: 
 
 
 def _blocks(text: str, lines: list[Line], mode: str):
-    """(start, end, drop_reason): runs of kept lines not broken by a blank line (or every line in "line" mode)."""
+    """(start, end, drop_reason): runs of kept lines joined where the mode says a line break continues."""
+    joins = _joins(text, lines, mode)
     run_start = run_end = None
-    for line in lines:
-        continues = (
-            run_end is not None
-            and not line.drop_reason
-            and mode == "blank_line"
-            and not has_blank_line(text[run_end : line.start])
-        )
-        if continues:
+    for i, line in enumerate(lines):
+        if run_end is not None and not line.drop_reason and joins(i):
             run_end = line.end
             continue
         if run_start is not None:
@@ -41,3 +51,27 @@ def _blocks(text: str, lines: list[Line], mode: str):
             run_start, run_end = line.start, line.end
     if run_start is not None:
         yield run_start, run_end, ""
+
+
+def _joins(text: str, lines: list[Line], mode: str):
+    """Predicate over i: does kept line i continue the paragraph of kept line i - 1?"""
+
+    def no_blank_before(i: int) -> bool:
+        return not has_blank_line(text[lines[i - 1].end : lines[i].start])
+
+    if mode == "line":
+        return lambda i: False
+    if mode == "blank_line":
+        return no_blank_before
+    kept = [text[line.start : line.end] for line in lines if not line.drop_reason]
+    if not kept or sum(not ends_sentence(s) for s in kept) <= WRAPPED_SHARE * len(kept):
+        return lambda i: False
+    full_length = FULL_LINE_SHARE * float(np.percentile([len(s) for s in kept], 90))
+
+    def continues(i: int) -> bool:
+        previous = text[lines[i - 1].start : lines[i - 1].end]
+        first_word = text[lines[i].start : lines[i].end].split(maxsplit=1)[0]
+        ended_early = len(previous) + 1 + len(first_word) < full_length
+        return no_blank_before(i) and not (ends_sentence(previous) and ended_early)
+
+    return continues

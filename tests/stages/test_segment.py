@@ -98,6 +98,40 @@ def test_lone_cr_blank_line_separates_paragraphs(make_document):
     assert [p.text for p in paragraphs] == ["Title", "Line one of a block,\rline two of it.", "Next block here."]
 
 
+# Hard-wrapped at about 40 characters, with no blank line between its three paragraphs: the first ends on a
+# short line, the second on a line as long as the wrap width (undetectable, so it runs on into the third).
+WRAPPED = (
+    "The Assembly meets again this autumn at a\n"
+    "time of hope for the peoples of the world\n"
+    "and of fear for many of them. Peace is\n"
+    "near.\n"
+    "We welcome the progress made on the draft\n"
+    "treaty and call on all States to sign it.\n"
+    "Development needs trade and investment in\n"
+    "the poorest countries, and debt relief.\n"
+)
+
+
+def test_auto_mode_unwraps_hard_wrapped_lines_into_paragraphs(make_document):
+    document = make_document(WRAPPED, title="")
+    paragraphs = paragraphs_of([document], mode="auto", clean_config=CleanConfig(enabled=False))
+    lines = WRAPPED.splitlines()
+    assert [p.text for p in paragraphs] == ["\n".join(lines[:4]), "\n".join(lines[4:])]
+    assert all(document.text[p.start : p.end] == p.text for p in paragraphs)
+
+
+def test_auto_mode_keeps_one_paragraph_per_line_when_lines_end_sentences(make_document):
+    text = "First paragraph on one line.\nSecond one, also whole.\nA third line without a stop\n"
+    paragraphs = paragraphs_of([make_document(text, title="")], mode="auto", clean_config=CleanConfig(enabled=False))
+    assert [p.text for p in paragraphs] == text.splitlines()
+
+
+def test_auto_mode_never_joins_across_a_blank_line(make_document):
+    text = WRAPPED.replace("at a\n", "at a\n\n")
+    paragraphs = paragraphs_of([make_document(text, title="")], mode="auto", clean_config=CleanConfig(enabled=False))
+    assert paragraphs[0].text == "The Assembly meets again this autumn at a"
+
+
 def test_document_without_lines_has_no_paragraphs(make_document):
     assert paragraphs_of([make_document("\n \n")]) == []
 
@@ -110,7 +144,7 @@ PIECES = st.sampled_from(
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(st.lists(PIECES, max_size=40).map("".join), st.sampled_from(["blank_line", "line"]))
+@given(st.lists(PIECES, max_size=40).map("".join), st.sampled_from(["blank_line", "line", "auto"]))
 def test_paragraphs_are_ordered_trimmed_spans_that_cover_every_non_blank_character(text, mode):
     document = Document(doc_id="d", title=text.strip().split("\n")[0].strip(), source="", sha256="", text=text)
     paragraphs = paragraphs_of([document], mode=mode)
