@@ -91,7 +91,7 @@ def paragraph_table(
             "paragraph": [p.index for p in paragraphs],
             "start": [p.start for p in paragraphs],
             "end": [p.end for p in paragraphs],
-            "n_tokens": [len(t) for t in tokenized.tokens],
+            "n_tokens": tokenized.tokens.lengths(),
             "status": [KEPT if p.kept else p.drop_reason for p in paragraphs],
             "dominant_theme": dominant,
         }
@@ -112,10 +112,10 @@ def document_table(
 ) -> pd.DataFrame:
     kept = {d.doc_id: 0 for d in documents}
     tokens = dict(kept)
-    for p, toks in zip(paragraphs, tokenized.tokens):
+    for p, length in zip(paragraphs, tokenized.tokens.lengths().tolist()):
         if p.kept:
             kept[p.doc_id] += 1
-            tokens[p.doc_id] += len(toks)
+            tokens[p.doc_id] += length
     metadata_keys = sorted({k for d in documents for k in d.metadata})
     frame = pd.DataFrame(
         {

@@ -130,6 +130,10 @@ class Config(Section):
     experiment: str = Field("default", description="runs are written to <output_dir>/<experiment>/<run-id>/")
     seed: int = Field(42, ge=0, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
+    workers: int = Field(
+        0, ge=0, description="processes that tokenize; 0 = one per CPU core when there are over 4 MB of text, "
+        "else 1; outputs are the same for any value"
+    )
     ingest: IngestConfig = IngestConfig()
     clean: CleanConfig = CleanConfig()
     segment: SegmentConfig = SegmentConfig()

@@ -67,8 +67,8 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
     with stages.stage("tokenize") as counts:
-        tokenized = tokenize(paragraphs, config.tokenize)
-        counts["tokens"] = sum(map(len, tokenized.tokens))
+        tokenized = tokenize(paragraphs, config.tokenize, workers=config.workers)
+        counts["tokens"] = len(tokenized.tokens.ids)
     kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
         vectors = vectorize(tokenized, kept, config.vectorize)

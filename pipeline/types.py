@@ -49,21 +49,65 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
-class Tokenized:
-    """Normalized tokens per paragraph (aligned with the paragraph list) and a display form per token."""
+class TokenSequence:
+    """Token ids of many paragraphs in one flat array: paragraph i is `ids[offsets[i]:offsets[i + 1]]`.
 
-    tokens: list[list[str]]
+    Integer ids instead of lists of strings keep a corpus of millions of tokens in tens of megabytes.
+    """
+
+    ids: np.ndarray  # int32
+    offsets: np.ndarray  # int64, one more than there are paragraphs
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def row(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def row_of_position(self) -> np.ndarray:
+        """The paragraph each position of `ids` belongs to."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), self.lengths())
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """Normalized tokens per paragraph (aligned with the paragraph list) and a display form per token.
+
+    `words` is the sequence before corpus phrases were joined (what lexicon phrases are matched on),
+    `tokens` the sequence after; both index `vocabulary`, which is sorted, so ids do not depend on how the
+    work was split between processes.
+    """
+
+    tokens: TokenSequence
+    words: TokenSequence
+    vocabulary: list[str]
     surface: dict[str, str]
     phraser: Any = None  # gensim FrozenPhrases, or None when phrases are off
+
+    @staticmethod
+    def from_lists(token_lists: list[list[str]], surface: dict[str, str] | None = None) -> Tokenized:
+        """Tokens given as lists of strings (no phrases joined), e.g. for tests or a small external corpus."""
+        vocabulary = sorted({t for tokens in token_lists for t in tokens})
+        index = {t: i for i, t in enumerate(vocabulary)}
+        ids = np.array([index[t] for tokens in token_lists for t in tokens], dtype=np.int32)
+        offsets = np.concatenate(([0], np.cumsum([len(tokens) for tokens in token_lists]))).astype(np.int64)
+        sequence = TokenSequence(ids=ids, offsets=offsets)
+        return Tokenized(tokens=sequence, words=sequence, vocabulary=vocabulary, surface=surface or {})
+
+    def token_lists(self) -> list[list[str]]:
+        """Tokens as lists of strings (small inputs and tests; a large corpus should stay in `tokens`)."""
+        return [[self.vocabulary[i] for i in self.tokens.row(r)] for r in range(len(self.tokens))]
 
 
 @dataclass(frozen=True)
 class Vectors:
-    """Bag-of-words and TF-IDF over paragraphs; row i of both is paragraph i."""
+    """Bag-of-words counts and TF-IDF over paragraphs as sparse matrices; row i of both is paragraph i."""
 
     dictionary: Any  # gensim.corpora.Dictionary
-    bow: list[list[tuple[int, int]]]
-    counts: sp.csr_matrix  # paragraphs x terms, the same counts as `bow`
+    counts: sp.csr_matrix  # paragraphs x terms: the bag-of-words
     tfidf: sp.csr_matrix  # paragraphs x terms, L2-normalized rows
     terms: list[str]  # column j of tfidf is terms[j] == dictionary[j]
 

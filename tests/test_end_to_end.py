@@ -148,3 +148,11 @@ def test_runs_in_processes_with_different_hash_seeds_are_byte_identical(sample_r
         first = (run_dirs[0] / name).read_bytes()
         assert first == (run_dirs[1] / name).read_bytes(), name
         assert first == (sample_run.run_dir / name).read_bytes(), name
+
+
+def test_two_worker_processes_give_byte_identical_outputs(sample_run, sample_config):
+    # The sample sits below the "auto" threshold, so sample_run tokenized in-process: 2 workers split it in two.
+    assert sample_config.workers == 0
+    parallel = run(sample_config.model_copy(update={"workers": 2}))
+    for name in (*CSV_FILES, "theme_terms.csv"):
+        assert (parallel.run_dir / name).read_bytes() == (sample_run.run_dir / name).read_bytes(), name

@@ -9,9 +9,9 @@ still counts as evidence.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
-from pipeline.stages.tokenize import PHRASE_JOIN, join_phrases, phrase_surface
+from pipeline.sequences import match_terms
+from pipeline.stages.tokenize import PHRASE_JOIN, phrase_surface
 from pipeline.types import EvidenceCounts, Tokenized, Vectors
 
 
@@ -21,18 +21,17 @@ def evidence_counts(tokenized: Tokenized, vectors: Vectors, theme_terms: dict[st
     seeds = list(dict.fromkeys(t for terms in theme_terms.values() for t in terms))
     extra = [t for t in seeds if t not in vocab]
     terms = [*vectors.terms, *extra]
-    column = {t: j for j, t in enumerate(terms)}
+    word_id = {w: i for i, w in enumerate(tokenized.vocabulary)}
+    column_of_word = np.full(len(tokenized.vocabulary), -1, dtype=np.int64)
     # Corpus phrases are re-joined along with seed phrases, so vocabulary counts match the bag-of-words.
-    phrases = {tuple(t.split(PHRASE_JOIN)) for t in terms if PHRASE_JOIN in t}
-    indptr, indices = [0], []
-    for tokens in tokenized.tokens:
-        words = [w for token in tokens for w in token.split(PHRASE_JOIN)]
-        matched = [column[t] for t in join_phrases(words, phrases) if t in column]
-        indices.extend(matched)
-        indptr.append(len(indices))
-    data = np.ones(len(indices))
-    counts = sp.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr)), shape=(len(indptr) - 1, len(terms)))
-    counts.sum_duplicates()
+    phrases: dict[tuple[int, ...], int] = {}
+    for j, term in enumerate(terms):
+        parts = term.split(PHRASE_JOIN)
+        if len(parts) == 1 and term in word_id:
+            column_of_word[word_id[term]] = j
+        elif len(parts) > 1 and all(p in word_id for p in parts):
+            phrases[tuple(word_id[p] for p in parts)] = j
+    counts = match_terms(tokenized.words, column_of_word, phrases, len(terms))
     surface = {t: phrase_surface(t, tokenized.surface) for t in terms}
     return EvidenceCounts(counts=counts, terms=terms, surface=surface)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import scipy.sparse as sp
+from gensim.matutils import Sparse2Corpus
 from gensim.models import LdaModel
 
 from pipeline.config import ModelConfig
@@ -28,8 +30,9 @@ def fit_topics(
             f"use at least {len(seeded)} or set model.seeded = false"
         )
     num_terms = len(vocab)
-    training = [row for row, keep in zip(vectors.bow, kept) if row and keep]
-    if num_terms == 0 or not training:
+    lengths = np.diff(vectors.counts.indptr)
+    training_rows = np.flatnonzero(np.asarray(kept, dtype=bool) & (lengths > 0))
+    if num_terms == 0 or not len(training_rows):
         raise ConfigError(
             "no terms left to model after cleaning and vocabulary filters; "
             "lower vectorize.no_below or check that the input has text"
@@ -49,17 +52,22 @@ def fit_topics(
         eval_every=None,
         minimum_probability=0.0,
     )
-    initial_mass = config.seed_weight * len(training)
+    initial_mass = config.seed_weight * len(training_rows)
     for k, ids in enumerate(seeded.values()):
         model.state.sstats[k, ids] += initial_mass
     model.sync_state()
-    model.update(training)
+    model.update(bow_corpus(vectors.counts, training_rows))
     return TopicModel(
         model=model,
         topic_term=model.get_topics(),
-        doc_topic=infer_doc_topic(model, [row if keep else [] for row, keep in zip(vectors.bow, kept)]),
+        doc_topic=infer_doc_topic(model, vectors.counts, training_rows),
         seed_theme=seed_theme,
     )
+
+
+def bow_corpus(counts: sp.csr_matrix, rows: np.ndarray) -> Sparse2Corpus:
+    """The chosen rows of a count matrix as a gensim corpus, streamed row by row (no lists of tuples kept)."""
+    return Sparse2Corpus(counts[rows], documents_columns=False)
 
 
 def _eta_matrix(seeded: dict[str, list[int]], config: ModelConfig, num_terms: int) -> np.ndarray:
@@ -73,11 +81,11 @@ def _eta_matrix(seeded: dict[str, list[int]], config: ModelConfig, num_terms: in
     return eta
 
 
-def infer_doc_topic(model: LdaModel, bow: list[list[tuple[int, int]]]) -> np.ndarray:
-    """Paragraph x topic proportions; paragraphs with no known terms get a zero row, not a made-up mixture."""
-    theta = np.zeros((len(bow), model.num_topics))
-    rows = [i for i, row in enumerate(bow) if row]
-    if rows:
-        gamma, _ = model.inference([bow[i] for i in rows])
-        theta[rows] = gamma / gamma.sum(axis=1, keepdims=True)
+def infer_doc_topic(model: LdaModel, counts: sp.csr_matrix, rows: np.ndarray, chunk_rows: int = 10_000) -> np.ndarray:
+    """Paragraph x topic proportions for `rows` (others get a zero row, not a made-up mixture), in chunks."""
+    theta = np.zeros((counts.shape[0], model.num_topics))
+    for start in range(0, len(rows), chunk_rows):
+        chunk = rows[start : start + chunk_rows]
+        gamma, _ = model.inference(list(bow_corpus(counts, chunk)))
+        theta[chunk] = gamma / gamma.sum(axis=1, keepdims=True)
     return theta

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from gensim.models.phrases import Phrases
+import numpy as np
 from nltk.tokenize import RegexpTokenizer
 
 from pipeline.config import TokenizeConfig
-from pipeline.types import Lexicon, Paragraph, Tokenized
+from pipeline.sequences import join_pairs, learn_phrases
+from pipeline.stages.chunks import map_chunks
+from pipeline.types import Lexicon, Paragraph, TokenSequence, Tokenized
 
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
 _TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
@@ -56,15 +59,13 @@ def build_normalizer(method: str) -> Callable[[str], str]:
     return lambda word: word
 
 
-def build_analyzer(config: TokenizeConfig) -> Analyzer:
-    """text -> [(normalized token, lowercase surface word)] after stopword and length filters."""
+def build_word_normalizer(config: TokenizeConfig) -> Callable[[str], tuple[str, str] | None]:
+    """lowercase word -> (token, displayed word), or None for a stopword, number or short word."""
     stopwords = frozenset().union(*(stopword_list(s) for s in config.stopwords), (w.lower() for w in config.extra_stopwords))
     normalize = build_normalizer(config.normalize)
 
-    memo_pairs: dict[str, tuple[str, str] | None] = {}
-
     def word_to_pair(word: str) -> tuple[str, str] | None:
-        """(token, displayed word); the possessive "'s" is cut from both."""
+        # The possessive "'s" is cut from both the token and the displayed word.
         if word.endswith(("'s", "’s")):
             word = word[:-2]
         if len(word) < config.min_length or word in stopwords:
@@ -73,6 +74,14 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
             return None
         token = normalize(word)
         return None if token in stopwords else (token, word)
+
+    return word_to_pair
+
+
+def build_analyzer(config: TokenizeConfig) -> Analyzer:
+    """text -> [(normalized token, lowercase surface word)] after stopword and length filters."""
+    word_to_pair = build_word_normalizer(config)
+    memo_pairs: dict[str, tuple[str, str] | None] = {}
 
     def analyze(text: str) -> list[tuple[str, str]]:
         pairs = []
@@ -104,51 +113,133 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
     return terms
 
 
-def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
+def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, *, workers: int = 1) -> Tokenized:
     """Tokens for every paragraph (empty for dropped ones but headings), then corpus phrases.
 
     The lexicon plays no part here: tokens, vocabulary and topics stay the same when only the lexicon changes,
-    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`).
+    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`). `workers` processes
+    share the work in order-preserving chunks; the result is the same for any number of them.
     """
-    analyzer = build_analyzer(config)
-    surfaces: dict[str, Counter[str]] = {}
-    tokens = []
-    for paragraph in paragraphs:
-        pairs = analyzer(paragraph.text) if paragraph.kept or paragraph.drop_reason in CONTEXT_REASONS else []
-        for token, word in pairs:
-            surfaces.setdefault(token, Counter())[word] += 1
-        tokens.append([t for t, _ in pairs])
+    texts = [p.text if p.kept or p.drop_reason in CONTEXT_REASONS else "" for p in paragraphs]
+    words, vocabulary, surfaces = _merge_chunks(map_chunks(tokenize_chunk, texts, config, workers=workers))
     phraser = None
-    if config.phrases and any(tokens):
-        phraser = Phrases(
-            tokens,
-            min_count=config.phrase_min_count,
-            threshold=config.phrase_threshold,
-            scoring="npmi",
-            delimiter=PHRASE_JOIN,
-            connector_words=frozenset(),
-        ).freeze()
-        tokens = [phraser[t] if t else [] for t in tokens]
-    surface = {word: _surface(word, surfaces) for word in sorted({t for doc in tokens for t in doc})}
-    return Tokenized(tokens=tokens, surface=surface, phraser=phraser)
+    tokens = words
+    if config.phrases and len(words.ids):
+        phraser = learn_phrases(
+            words, vocabulary, min_count=config.phrase_min_count, threshold=config.phrase_threshold, delimiter=PHRASE_JOIN
+        )
+        words, tokens, vocabulary = _join_corpus_phrases(words, vocabulary, list(phraser.phrasegrams))
+    present = np.unique(tokens.ids)
+    surface = {vocabulary[i]: _surface(vocabulary[i], surfaces) for i in present.tolist()}
+    return Tokenized(tokens=tokens, words=words, vocabulary=vocabulary, surface=surface, phraser=phraser)
 
 
-def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
-    """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token."""
+@dataclass(frozen=True)
+class ChunkTokens:
+    """One chunk's tokens: `ids` index the chunk's own `tokens` list; `displays` = (token, written word, count)."""
+
+    tokens: list[str]
+    ids: np.ndarray
+    lengths: np.ndarray
+    displays: list[tuple[str, str, int]]
+
+
+class _WordTable:
+    """Per-process memo of per-word work: each word type is normalized once, then looked up by index."""
+
+    def __init__(self, config: TokenizeConfig):
+        self.word_to_pair = build_word_normalizer(config)
+        self.index: dict[str, int] = {}
+        self.token_of_word = np.empty(0, dtype=np.int64)  # -1 for words that give no token
+        self.display: list[str] = []
+        self.tokens: list[str] = []
+        self.token_index: dict[str, int] = {}
+
+    def encode(self, words: list[str]) -> np.ndarray:
+        new = [w for w in dict.fromkeys(words) if w not in self.index]
+        if new:
+            token_ids = np.fromiter((self._add(w) for w in new), dtype=np.int64, count=len(new))
+            self.token_of_word = np.concatenate([self.token_of_word, token_ids])
+        return np.fromiter(map(self.index.__getitem__, words), dtype=np.int64, count=len(words))
+
+    def _add(self, word: str) -> int:
+        self.index[word] = len(self.index)
+        pair = self.word_to_pair(word)
+        self.display.append(pair[1] if pair else "")
+        if pair is None:
+            return -1
+        if pair[0] not in self.token_index:
+            self.token_index[pair[0]] = len(self.tokens)
+            self.tokens.append(pair[0])
+        return self.token_index[pair[0]]
+
+
+@lru_cache(maxsize=4)
+def _word_table(config_json: str) -> _WordTable:
+    return _WordTable(TokenizeConfig.model_validate_json(config_json))
+
+
+def tokenize_chunk(texts: list[str], config: TokenizeConfig) -> ChunkTokens:
+    """Tokens of a chunk of texts; runs in a worker process, whose word table lives on across chunks."""
+    table = _word_table(config.model_dump_json())
+    words: list[str] = []
+    word_counts = np.zeros(len(texts) + 1, dtype=np.int64)
+    for i, text in enumerate(texts):
+        found = _TOKENIZER.tokenize(text.lower())
+        words.extend(found)
+        word_counts[i + 1] = len(found)
+    codes = table.encode(words)
+    token_codes = table.token_of_word[codes]
+    kept = token_codes >= 0
+    kept_before = np.concatenate(([0], np.cumsum(kept)))
+    lengths = np.diff(kept_before[np.cumsum(word_counts)])
+    used, local_ids = np.unique(token_codes[kept], return_inverse=True)
+    shown, shown_counts = np.unique(codes[kept], return_counts=True)
+    displays = [
+        (table.tokens[table.token_of_word[w]], table.display[w], int(c)) for w, c in zip(shown.tolist(), shown_counts)
+    ]
+    return ChunkTokens(
+        tokens=[table.tokens[i] for i in used.tolist()], ids=local_ids.astype(np.int32), lengths=lengths, displays=displays
+    )
+
+
+def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[str]]]:
+    """Chunks in order -> one sequence over a sorted vocabulary, and the written forms of every token."""
+    index: dict[str, int] = {}
+    ids, lengths = [], []
+    surfaces: dict[str, Counter[str]] = {}
+    for chunk in chunks:
+        renumber = np.fromiter((index.setdefault(t, len(index)) for t in chunk.tokens), dtype=np.int32, count=len(chunk.tokens))
+        ids.append(renumber[chunk.ids])
+        lengths.append(chunk.lengths)
+        for token, word, count in chunk.displays:
+            surfaces.setdefault(token, Counter())[word] += count
+    vocabulary = sorted(index)
+    # Ids in sorted order do not depend on which chunk met a token first.
+    position = np.empty(len(index), dtype=np.int32)
+    position[[index[t] for t in vocabulary]] = np.arange(len(vocabulary), dtype=np.int32)
+    all_ids = position[np.concatenate(ids)] if ids else np.empty(0, dtype=np.int32)
+    offsets = np.concatenate(([0], np.cumsum(np.concatenate(lengths)))) if lengths else np.zeros(1, dtype=np.int64)
+    return TokenSequence(ids=all_ids.astype(np.int32), offsets=offsets.astype(np.int64)), vocabulary, surfaces
+
+
+def _join_corpus_phrases(
+    words: TokenSequence, vocabulary: list[str], phrases: list[str]
+) -> tuple[TokenSequence, TokenSequence, list[str]]:
+    """Add the phrases to the (sorted) vocabulary, re-number the words, and join the phrases' word pairs."""
     if not phrases:
-        return tokens
-    longest = max(len(p) for p in phrases)
-    joined, i = [], 0
-    while i < len(tokens):
-        for size in range(min(longest, len(tokens) - i), 1, -1):
-            if tuple(tokens[i : i + size]) in phrases:
-                joined.append(PHRASE_JOIN.join(tokens[i : i + size]))
-                i += size
-                break
-        else:
-            joined.append(tokens[i])
-            i += 1
-    return joined
+        return words, words, vocabulary
+    combined = sorted({*vocabulary, *phrases})
+    index = {t: i for i, t in enumerate(combined)}
+    renumber = np.fromiter((index[t] for t in vocabulary), dtype=np.int32, count=len(vocabulary))
+    words = TokenSequence(ids=renumber[words.ids], offsets=words.offsets)
+    pair_ids = {}
+    for phrase in phrases:
+        first, second = phrase.split(PHRASE_JOIN)
+        pair_ids[index[first] * len(combined) + index[second]] = index[phrase]
+    pairs = np.array(sorted(pair_ids), dtype=np.int64)
+    joined = np.array([pair_ids[k] for k in pairs.tolist()], dtype=np.int32)
+    return words, join_pairs(words, pairs, joined, len(combined)), combined
 
 
 def _surface(token: str, surfaces: dict[str, Counter[str]]) -> str:

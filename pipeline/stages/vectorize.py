@@ -1,4 +1,8 @@
-"""Vectorize: gensim Dictionary (filtered), bag-of-words for the topic model, TF-IDF for explanations."""
+"""Vectorize: gensim Dictionary (filtered), bag-of-words counts for the topic model, TF-IDF for explanations.
+
+The bag-of-words is a sparse matrix counted from the token ids in one numpy pass; the Dictionary gets the
+statistics gensim's own `filter_extremes` would have seen, so the vocabulary is the one gensim would keep.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +12,57 @@ from gensim.corpora import Dictionary
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from pipeline.config import VectorizeConfig
+from pipeline.sequences import count_matrix
 from pipeline.types import Tokenized, Vectors
 
 
 def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig) -> Vectors:
-    """Vocabulary over kept paragraphs, filtered by document frequency; bag-of-words and TF-IDF for all rows."""
-    dictionary = Dictionary(tokens for tokens, keep in zip(tokenized.tokens, kept) if keep)
-    dictionary.filter_extremes(no_below=config.no_below, no_above=config.no_above, keep_n=config.keep_n)
-    bow = [dictionary.doc2bow(tokens) for tokens in tokenized.tokens]
-    counts = bow_matrix(bow, len(dictionary))
-    kept_counts = counts[np.flatnonzero(kept)]
+    """Vocabulary over kept paragraphs, filtered by document frequency; bag-of-words and TF-IDF for all rows.
+
+    Terms are numbered as gensim would number them, so a model fitted on these counts is the one gensim
+    would fit on token lists.
+    """
+    tokens = tokenized.tokens
+    all_counts = count_matrix(tokens.ids, tokens.offsets, len(tokenized.vocabulary))
+    kept_rows = np.flatnonzero(kept)
+    kept_counts = all_counts[kept_rows]
+    doc_freq = np.bincount(kept_counts.indices, minlength=all_counts.shape[1])
+    keep_ids = _first_seen_order(_filter_extremes(doc_freq, len(kept_rows), config), kept_counts)
+    counts = sp.csr_matrix(all_counts[:, keep_ids])
+    counts.sort_indices()
+    terms = [tokenized.vocabulary[i] for i in keep_ids.tolist()]
+    dictionary = _dictionary(terms, doc_freq[keep_ids], kept_counts, keep_ids)
+    kept_counts = counts[kept_rows]
     if kept_counts.nnz:
         tfidf = TfidfTransformer(sublinear_tf=True).fit(kept_counts).transform(counts)
     else:
         tfidf = counts.astype(float)
-    terms = [dictionary[i] for i in range(len(dictionary))]
-    return Vectors(dictionary=dictionary, bow=bow, counts=counts, tfidf=sp.csr_matrix(tfidf), terms=terms)
+    return Vectors(dictionary=dictionary, counts=counts, tfidf=sp.csr_matrix(tfidf), terms=terms)
 
 
-def bow_matrix(bow: list[list[tuple[int, int]]], num_terms: int) -> sp.csr_matrix:
-    """Paragraphs x terms count matrix from gensim bag-of-words rows."""
-    indptr = np.zeros(len(bow) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(row) for row in bow])
-    indices = np.fromiter((i for row in bow for i, _ in row), dtype=np.int32, count=int(indptr[-1]))
-    data = np.fromiter((c for row in bow for _, c in row), dtype=np.float64, count=int(indptr[-1]))
-    return sp.csr_matrix((data, indices, indptr), shape=(len(bow), num_terms))
+def _filter_extremes(doc_freq: np.ndarray, num_docs: int, config: VectorizeConfig) -> np.ndarray:
+    """Ids kept by gensim's filter_extremes rules: no_below <= df <= int(no_above * docs), top keep_n by df."""
+    good = np.flatnonzero((doc_freq >= config.no_below) & (doc_freq <= int(config.no_above * num_docs)))
+    # gensim sorts by df, stable over ids (here alphabetical order).
+    return good[np.lexsort((good, -doc_freq[good]))][: config.keep_n]
+
+
+def _first_seen_order(ids: np.ndarray, kept_counts: sp.csr_matrix) -> np.ndarray:
+    """`ids` in the order gensim's Dictionary numbers terms: by first paragraph, alphabetical within it."""
+    first_row = np.full(kept_counts.shape[1], kept_counts.shape[0], dtype=np.int64)
+    rows = np.repeat(np.arange(kept_counts.shape[0], dtype=np.int64), np.diff(kept_counts.indptr))
+    np.minimum.at(first_row, kept_counts.indices, rows)
+    return ids[np.lexsort((ids, first_row[ids]))]
+
+
+def _dictionary(terms: list[str], doc_freq: np.ndarray, kept_counts: sp.csr_matrix, keep_ids: np.ndarray) -> Dictionary:
+    """A gensim Dictionary over `terms` with the statistics of the kept paragraphs."""
+    dictionary = Dictionary()
+    dictionary.token2id = {t: j for j, t in enumerate(terms)}
+    dictionary.dfs = dict(enumerate(doc_freq.tolist()))
+    collection = np.asarray(kept_counts.sum(axis=0)).ravel()[keep_ids]
+    dictionary.cfs = dict(enumerate(collection.astype(np.int64).tolist()))
+    dictionary.num_docs = kept_counts.shape[0]
+    dictionary.num_pos = int(kept_counts.sum())
+    dictionary.num_nnz = int(kept_counts.nnz)
+    return dictionary

@@ -22,7 +22,7 @@ KEPT = [True, True, True, True, True, False]
 
 
 def vectors_for(**settings):
-    return vectorize(Tokenized(tokens=TOKENS, surface={}), KEPT, VectorizeConfig(**settings))
+    return vectorize(Tokenized.from_lists(TOKENS), KEPT, VectorizeConfig(**settings))
 
 
 @pytest.mark.parametrize(
@@ -45,19 +45,20 @@ def test_rows_align_with_paragraphs():
     vectors = vectors_for(no_below=1, no_above=1.0)
     assert vectors.terms == [vectors.dictionary[j] for j in range(len(vectors.dictionary))]
     assert vectors.tfidf.shape == (len(TOKENS), len(vectors.terms))
-    assert len(vectors.bow) == len(TOKENS)
+    assert vectors.counts.shape == (len(TOKENS), len(vectors.terms))
     dense = vectors.tfidf.toarray()
     for i, tokens in enumerate(TOKENS):
         in_vocabulary = {t for t in tokens if t in vectors.terms}
         assert {vectors.terms[j] for j in np.flatnonzero(dense[i])} == in_vocabulary
-        assert {vectors.dictionary[j]: c for j, c in vectors.bow[i]} == {t: tokens.count(t) for t in in_vocabulary}
+        row = vectors.counts[i]
+        assert {vectors.dictionary[j]: c for j, c in zip(row.indices, row.data)} == {t: tokens.count(t) for t in in_vocabulary}
         norm = np.linalg.norm(dense[i])
         assert norm == pytest.approx(1.0 if in_vocabulary else 0.0)
-    expected_counts = np.zeros(vectors.tfidf.shape)
-    for i, row in enumerate(vectors.bow):
-        for j, count in row:
-            expected_counts[i, j] = count
-    assert np.array_equal(vectors.counts.toarray(), expected_counts)
+    # The Dictionary holds the statistics gensim's own filter_extremes keeps.
+    assert vectors.dictionary.dfs == {vectors.dictionary.token2id["alpha"]: 3, **{
+        vectors.dictionary.token2id[t]: df for t, df in {"beta": 3, "common": 4, "gamma": 1, "delta": 1, "seedterm": 1}.items()
+    }}
+    assert vectors.dictionary.num_docs == 5 and vectors.dictionary.cfs[vectors.dictionary.token2id["alpha"]] == 4
 
 
 def test_rare_term_weighs_more_than_a_common_one_in_the_same_row():
@@ -72,4 +73,4 @@ def test_no_terms_left_gives_empty_matrices():
     vectors = vectors_for(no_below=5, no_above=1.0)
     assert vectors.terms == []
     assert vectors.tfidf.shape == (len(TOKENS), 0)
-    assert vectors.bow == [[] for _ in TOKENS]
+    assert vectors.counts.shape == (len(TOKENS), 0) and vectors.counts.nnz == 0
