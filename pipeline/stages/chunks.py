@@ -1,7 +1,9 @@
-"""Order-preserving parallel map over chunks of texts, in worker processes (joblib's loky backend).
+"""Order-preserving parallel map over chunks of texts, in worker processes.
 
 Chunks are cut by characters so each carries similar work; results come back in input order, so a stage
-that merges them in order gives the same output for any number of workers.
+that merges them in order gives the same output for any number of workers. Where the platform can fork,
+workers start in milliseconds with the parent's modules and warm caches (a lemmatizer's tables, memos);
+elsewhere they are spawned and warm up on their first chunk.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from joblib import Parallel, delayed
+import multiprocessing
+from functools import partial
 
 Result = TypeVar("Result")
 
@@ -49,6 +52,12 @@ def map_chunks(
     workers = resolve_workers(workers, sum(map(len, texts)))
     bounds = chunk_bounds(texts, workers, CHUNK_CHARS)
     if workers <= 1 or len(bounds) <= 1:
-        return (function(texts[start:end], *args) for start, end in bounds)
-    parallel = Parallel(n_jobs=workers, return_as="generator")
-    return parallel(delayed(function)(texts[start:end], *args) for start, end in bounds)
+        yield from (function(texts[start:end], *args) for start, end in bounds)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(min(workers, len(bounds))) as pool:
+        yield from pool.imap(partial(_call, function, args), (texts[start:end] for start, end in bounds))
+
+
+def _call(function: Callable[..., Result], args: tuple[Any, ...], texts: list[str]) -> Result:
+    return function(texts, *args)

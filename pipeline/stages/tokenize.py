@@ -6,6 +6,7 @@ Per-word work (stopword check, lemma/stem) is memoized per word type, which is w
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,6 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-from nltk.tokenize import RegexpTokenizer
 
 from pipeline.config import TokenizeConfig
 from pipeline.sequences import join_pairs, learn_phrases
@@ -21,7 +21,9 @@ from pipeline.stages.chunks import map_chunks
 from pipeline.types import Lexicon, Paragraph, TokenSequence, Tokenized
 
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
-_TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+# Compiled with `re`, not nltk's RegexpTokenizer: nltk now runs every pattern through the `regex` package
+# with ReDoS guards, twice as slow, and this pattern cannot backtrack badly.
+_WORDS = re.compile(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
 CONTEXT_REASONS = frozenset({"heading"})
@@ -85,7 +87,7 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
 
     def analyze(text: str) -> list[tuple[str, str]]:
         pairs = []
-        for word in _TOKENIZER.tokenize(text.lower()):
+        for word in _WORDS.findall(text.lower()):
             if word not in memo_pairs:
                 memo_pairs[word] = word_to_pair(word)
             pair = memo_pairs[word]
@@ -121,6 +123,7 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, *, workers: in
     share the work in order-preserving chunks; the result is the same for any number of them.
     """
     texts = [p.text if p.kept or p.drop_reason in CONTEXT_REASONS else "" for p in paragraphs]
+    _word_table(config.model_dump_json())  # built before workers fork, so they inherit it warm
     words, vocabulary, surfaces = _merge_chunks(map_chunks(tokenize_chunk, texts, config, workers=workers))
     phraser = None
     tokens = words
@@ -149,6 +152,8 @@ class _WordTable:
 
     def __init__(self, config: TokenizeConfig):
         self.word_to_pair = build_word_normalizer(config)
+        # A lemmatizer loads its tables on first use: load them now, before workers fork from this process.
+        self.word_to_pair("tables")
         self.index: dict[str, int] = {}
         self.token_of_word = np.empty(0, dtype=np.int64)  # -1 for words that give no token
         self.display: list[str] = []
@@ -185,7 +190,7 @@ def tokenize_chunk(texts: list[str], config: TokenizeConfig) -> ChunkTokens:
     words: list[str] = []
     word_counts = np.zeros(len(texts) + 1, dtype=np.int64)
     for i, text in enumerate(texts):
-        found = _TOKENIZER.tokenize(text.lower())
+        found = _WORDS.findall(text.lower())
         words.extend(found)
         word_counts[i + 1] = len(found)
     codes = table.encode(words)
@@ -207,13 +212,16 @@ def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[s
     """Chunks in order -> one sequence over a sorted vocabulary, and the written forms of every token."""
     index: dict[str, int] = {}
     ids, lengths = [], []
-    surfaces: dict[str, Counter[str]] = {}
+    displays: Counter[tuple[str, str]] = Counter()
     for chunk in chunks:
         renumber = np.fromiter((index.setdefault(t, len(index)) for t in chunk.tokens), dtype=np.int32, count=len(chunk.tokens))
         ids.append(renumber[chunk.ids])
         lengths.append(chunk.lengths)
         for token, word, count in chunk.displays:
-            surfaces.setdefault(token, Counter())[word] += count
+            displays[token, word] += count
+    surfaces: dict[str, Counter[str]] = {}
+    for (token, word), count in displays.items():
+        surfaces.setdefault(token, Counter())[word] = count
     vocabulary = sorted(index)
     # Ids in sorted order do not depend on which chunk met a token first.
     position = np.empty(len(index), dtype=np.int32)
