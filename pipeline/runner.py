@@ -15,6 +15,7 @@ from pipeline import artifacts
 from pipeline.config import Config
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
+from pipeline.report import write_report
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
 from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics, seed_matrix
@@ -118,6 +119,8 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
                 documents=documents,
                 stages=stages.records,
             )
+            if config.report.enabled:
+                write_report(folder.path)
             run_dir = folder.commit()
         except BaseException:
             folder.discard()
