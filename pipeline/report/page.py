@@ -165,11 +165,17 @@ def _theme_sections(run: RunArtifacts, colors: dict[str, str]) -> list[ThemeSect
                 n_dominant=int((kept["dominant_theme"] == theme).sum()),
                 n_top_documents=top_of_document.count(theme),
                 stability=_stability(run, theme),
-                terms=terms.head(run.config.report.terms_per_theme).to_dict("records"),
+                terms=_top_terms(terms, run.config.report.terms_per_theme),
                 quotes=_quotes(run, kept, theme, list(terms["term"]), analyzer),
             )
         )
     return sections
+
+
+def _top_terms(terms, n: int) -> list[dict[str, Any]]:
+    """The terms carrying most of the theme's evidence in the corpus: weight x kept paragraphs containing them."""
+    mass = terms["weight"] * terms["paragraphs"]
+    return terms.assign(mass=mass).sort_values("mass", ascending=False, kind="stable").head(n).to_dict("records")
 
 
 def _stability(run: RunArtifacts, theme: str) -> list[tuple[str, str]]:
