@@ -57,7 +57,8 @@ def heatmap(rows: list[str], series: list[Series], values: np.ndarray, tips: lis
             fill = mix(s.color, values[i, j] / vmax)
             x = label_w + j * col_w
             body.append(_rect(x + 1, y + 1, col_w - 2, row_h - 2, fill, tip=tips[i][j]))
-            body.append(_text(x + col_w / 2, y + 16, f"{values[i, j]:.0%}", anchor="middle", fill=ink_on(fill), size=11))
+            value = f"{values[i, j]:.0%}"
+            body.append(_text(x + col_w / 2, y + 16, value, anchor="middle", fill=ink_on(fill), size=11))
     width = label_w + len(series) * col_w + 8
     return _svg(width, header_h + len(rows) * row_h + 8, body, title)
 
@@ -97,7 +98,8 @@ def similarity_matrix(labels: list[str], matrix: np.ndarray, title: str) -> str:
     scale = f"shading: white = {lo:.2f} … dark = {hi:.2f} (diagonal: a document with itself)"
     body = [_text(8, 14, scale, size=11)]
     for i in range(n):
-        body.append(_text(label_w - 8, top + i * cell + cell / 2 + 4, _clip(numbered[i], 44), anchor="end", tip=labels[i]))
+        row_y = top + i * cell + cell / 2 + 4
+        body.append(_text(label_w - 8, row_y, _clip(numbered[i], 44), anchor="end", tip=labels[i]))
         if cell >= 14:
             body.append(_text(label_w + i * cell + cell / 2, top - 4, str(i + 1), anchor="middle", size=10))
         for j in range(n):
@@ -106,7 +108,8 @@ def similarity_matrix(labels: list[str], matrix: np.ndarray, title: str) -> str:
             x, y = label_w + j * cell, top + i * cell
             body.append(_rect(x, y, cell - 1, cell - 1, fill, tip=f"{labels[i]} ~ {labels[j]}: {value:.3f}"))
             if cell >= 28:
-                body.append(_text(x + cell / 2, y + cell / 2 + 3, f"{value:.2f}", anchor="middle", fill=ink_on(fill), size=9))
+                shown = f"{value:.2f}"
+                body.append(_text(x + cell / 2, y + cell / 2 + 3, shown, anchor="middle", fill=ink_on(fill), size=9))
     return _svg(max(label_w + n * cell, len(scale) * CHAR_W) + 8, top + n * cell + 8, body, title)
 
 

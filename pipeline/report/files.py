@@ -55,6 +55,7 @@ class Report:
 def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts:
     """Everything the report needs from `run_dir` (and from `sweep`: a sweep folder or its sweep.csv)."""
     run = load_run(run_dir)
+    sweep_csv = _sweep_csv(sweep) if sweep is not None else None
     documents = run.documents.assign(
         title=run.documents["title"].astype(str), date=run.documents["date"].astype(str)
     )
@@ -70,8 +71,8 @@ def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts
         config=load_config(run_dir / "config.toml"),
         stability=_optional_csv(run_dir / STABILITY_FILE, ("theme", "stability")),
         similarity=_similarity(run_dir / SIMILARITY_FILE),
-        sweep=_sweep(sweep) if sweep is not None else None,
-        sweep_name=sweep.resolve().name if sweep is not None else "",
+        sweep=_read_sweep(sweep_csv) if sweep_csv is not None else None,
+        sweep_name=sweep_csv.resolve().parent.name if sweep_csv is not None else "",
     )
 
 
@@ -121,10 +122,14 @@ def _similarity(path: Path) -> pd.DataFrame | None:
     return matrix
 
 
-def _sweep(sweep: Path) -> pd.DataFrame:
+def _sweep_csv(sweep: Path) -> Path:
     path = sweep / SWEEP_FILE if sweep.is_dir() else sweep
     if not path.is_file():
         raise InputError(f"{path}: missing (expected a sweep folder written by `themes sweep`, or its sweep.csv)")
+    return path
+
+
+def _read_sweep(path: Path) -> pd.DataFrame:
     frame = read_run_csv(path, ("kind", "k"))
     if not pd.api.types.is_numeric_dtype(frame["k"]):
         raise InputError(f"{path}: column k must hold whole numbers (topics per model)")

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -14,7 +15,6 @@ from pipeline.artifacts import KEPT
 from pipeline.config import Config
 from pipeline.report.colors import mix, theme_colors
 from pipeline.report.figures import (
-    HEATMAP,
     build_charts,
     display_name,
     document_label,
@@ -24,7 +24,7 @@ from pipeline.report.figures import (
 )
 from pipeline.report.files import CHARTS_DIR, RunArtifacts, Report
 from pipeline.report.highlight import marked_html, term_spans
-from pipeline.stages.tokenize import build_analyzer
+from pipeline.stages.tokenize import Analyzer, build_analyzer
 
 UNLABELED = "unlabeled"
 QUOTE_CHARS = 1200
@@ -152,6 +152,8 @@ def _theme_sections(run: RunArtifacts, colors: dict[str, str]) -> list[ThemeSect
     kept = run.paragraphs[run.paragraphs["status"] == KEPT]
     shares = dict(zip(run.columns, token_weighted_shares(run.documents, run.columns)))
     top_of_document = [run.columns[i] for i in np.argmax(run.documents[run.columns].to_numpy(dtype=float), axis=1)]
+    titles = {row["doc_id"]: document_label(row) for _, row in run.documents.iterrows()}
+    report = run.config.report
     sections = []
     for theme in run.themes:
         terms = run.theme_terms[run.theme_terms["theme"] == theme]
@@ -165,14 +167,14 @@ def _theme_sections(run: RunArtifacts, colors: dict[str, str]) -> list[ThemeSect
                 n_dominant=int((kept["dominant_theme"] == theme).sum()),
                 n_top_documents=top_of_document.count(theme),
                 stability=_stability(run, theme),
-                terms=_top_terms(terms, run.config.report.terms_per_theme),
-                quotes=_quotes(run, kept, theme, list(terms["term"]), analyzer),
+                terms=_top_terms(terms, report.terms_per_theme),
+                quotes=_quotes(kept, theme, list(terms["term"]), analyzer, titles, report.paragraphs_per_theme),
             )
         )
     return sections
 
 
-def _top_terms(terms, n: int) -> list[dict[str, Any]]:
+def _top_terms(terms: pd.DataFrame, n: int) -> list[dict[str, Any]]:
     """The terms carrying most of the theme's evidence in the corpus: weight x kept paragraphs containing them."""
     mass = terms["weight"] * terms["paragraphs"]
     return terms.assign(mass=mass).sort_values("mass", ascending=False, kind="stable").head(n).to_dict("records")
@@ -189,11 +191,11 @@ def _stability(run: RunArtifacts, theme: str) -> list[tuple[str, str]]:
     return [(name, f"{value:.3f}" if isinstance(value, float) else str(value)) for name, value in row.items()]
 
 
-def _quotes(run: RunArtifacts, kept, theme: str, terms: list[str], analyzer) -> list[Quote]:
-    """The kept paragraphs weighing most on `theme` (earliest first on ties), with the theme's terms marked."""
-    best = kept[kept[theme] > 0].sort_values(theme, ascending=False, kind="stable")
-    best = best.head(run.config.report.paragraphs_per_theme)
-    title_of = {row["doc_id"]: document_label(row) for _, row in run.documents.iterrows()}
+def _quotes(
+    kept: pd.DataFrame, theme: str, terms: list[str], analyzer: Analyzer, titles: dict[str, str], n: int
+) -> list[Quote]:
+    """The `n` kept paragraphs weighing most on `theme` (earliest first on ties), with the theme's terms marked."""
+    best = kept[kept[theme] > 0].sort_values(theme, ascending=False, kind="stable").head(n)
     quotes = []
     for _, row in best.iterrows():
         text = row["text"]
@@ -201,7 +203,7 @@ def _quotes(run: RunArtifacts, kept, theme: str, terms: list[str], analyzer) -> 
         quotes.append(
             Quote(
                 html=Markup(marked_html(text, term_spans(text, terms, analyzer), QUOTE_CHARS)),
-                document=title_of.get(row["doc_id"], row["doc_id"]),
+                document=titles.get(row["doc_id"], row["doc_id"]),
                 paragraph=int(row["paragraph"]),
                 weight=float(row[theme]),
                 evidence=_evidence(str(evidence)),
@@ -268,5 +270,4 @@ def _notes(run: RunArtifacts) -> dict[str, str]:
         else "",
         "time": f"Documents grouped by {by}, weighted by tokens"
         + (f"; {undated} undated document{'s' if undated != 1 else ''} left out." if undated else "."),
-        "heatmap_file": HEATMAP,
     }

@@ -1,5 +1,5 @@
 """The sample run's report.html in headless Chromium, offline: it loads, asks for nothing over the network,
-logs no console error, shows the heatmap and one section per theme, and a screenshot of it can be taken."""
+logs no console error, shows the heatmap and one section per theme, can be screenshotted and printed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ sync_api = pytest.importorskip(
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
-    reason="no Chromium on PATH (.ci/run installs Debian's `chromium` with apt-get; this machine cannot)",
+    reason="no Chromium on PATH: this test drives Debian's `chromium` (apt-get install chromium; .ci/run does it "
+    "where it is root or has sudo)",
 )
 
 
@@ -49,6 +50,9 @@ def loaded(sample_run, tmp_path_factory):
                 "visible_themes": sum(a.is_visible() for a in page.locator("article.theme").all()),
                 "marks": page.locator("article.theme mark").count(),
             }
+            page.emulate_media(media="print")
+            found["nav_printed"] = page.locator("nav").is_visible()
+            found["pdf"] = page.pdf(format="A4")
         finally:
             browser.close()
     return {"url": report.as_uri(), "requests": requests, "errors": errors, "screenshot": screenshot, **found}
@@ -77,3 +81,8 @@ def test_a_screenshot_of_the_whole_page_is_taken(loaded):
     width, height = png_size(data)
     assert width == 1280 and height > 3000
     assert len(data) > 100_000  # a page of charts and text, not a blank one
+
+
+def test_the_page_prints_without_its_navigation(loaded):
+    assert not loaded["nav_printed"]
+    assert loaded["pdf"].startswith(b"%PDF") and len(loaded["pdf"]) > 50_000

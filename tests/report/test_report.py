@@ -41,7 +41,7 @@ def run_copy(sample_run, tmp_path) -> Path:
 
 
 def section_order(html: str) -> list[str]:
-    return [s for s in re.findall(r'<section id="([a-z]+)"', html)]
+    return re.findall(r'<section id="([a-z]+)"', html)
 
 
 def test_every_run_writes_a_report_and_its_charts_listed_in_the_manifest(sample_run):
@@ -123,7 +123,7 @@ def test_sweep_similarity_and_stability_appear_when_their_files_exist(run_copy, 
             "recommended": [False, False, False, True],
         }
     ).to_csv(sweep / "sweep.csv", index=False)
-    result = invoke("report", run_copy, "--sweep", sweep)
+    result = invoke("report", run_copy, "--sweep", sweep / "sweep.csv")  # the file or its folder
     assert result.exit_code == 0, result.output
     html = (run_copy / "report.html").read_text(encoding="utf-8")
     assert section_order(html) == list(SECTIONS)
