@@ -111,6 +111,15 @@ class LabelConfig(Section):
     expand_iterations: int = Field(0, ge=0, description="rounds of lexicon expansion from co-occurring terms (0 = off)")
     expand_terms: int = Field(30, ge=0, description="most expansion terms added per theme")
     expand_weight: float = Field(0.5, ge=0, description="highest weight of an expansion term (a seed weighs about 1)")
+    learn_iterations: int = Field(
+        5, ge=0, description="rounds of seeded EM learning each theme's other words from seeded paragraphs (0 = seeds only)"
+    )
+    learn_floor: float = Field(
+        0.2, ge=0, description="learned evidence every kept paragraph gets, spread over themes by the learned model"
+    )
+    learn_weight: float = Field(
+        1.5, ge=0, description="learned evidence per nat of topicality (how much better the theme models fit than the background)"
+    )
     min_score: float = Field(
         0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'
     )

@@ -103,7 +103,7 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
             "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
-            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, evidence),
+            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
         }
         config_hash = config.hash()
         folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))
