@@ -40,7 +40,7 @@ def weigh(
     evidence = own + config.section_context * _unit_rows(_section_evidence(paragraphs, own))
     if config.document_context:
         evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept))
-    used_terms = theme_terms
+    used_terms = explaining = theme_terms
     if config.learn_iterations:
         rows = np.flatnonzero(kept)
         learned = learn_themes(evidence[rows], counts[rows], _document_rows(paragraphs)[rows], config)
@@ -49,6 +49,9 @@ def weigh(
         extra = top_per_column(learned.term_weights, config.expand_terms) * config.expand_weight
         extra[theme_terms.is_seed] = 0.0
         used_terms = ThemeTerms(weights=theme_terms.weights + extra, is_seed=theme_terms.is_seed)
+        # Every learned word may explain a paragraph, not only the theme's most telling ones.
+        learned_words = learned.term_weights * config.expand_weight * ~theme_terms.is_seed
+        explaining = ThemeTerms(weights=theme_terms.weights + learned_words, is_seed=theme_terms.is_seed)
     lexical = np.hstack([evidence, np.full((len(paragraphs), 1), config.other_threshold)])
     lexical = _normalize(lexical)
     topical = topic_mixture(topic_model, labels, columns)
@@ -66,7 +69,7 @@ def weigh(
         columns=columns,
         paragraph=paragraph,
         document=document_weights(paragraphs, n_tokens, doc_ids, paragraph),
-        paragraph_evidence=explain(counts, used_terms, paragraph, kept, terms, surface),
+        paragraph_evidence=explain(counts, explaining, paragraph, kept, terms, surface),
         theme_terms=used_terms,
     )
 
