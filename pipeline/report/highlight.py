@@ -10,28 +10,23 @@ import re
 from collections.abc import Iterable
 from html import escape
 
-from pipeline.stages.tokenize import Analyzer
+from pipeline.stages.tokenize import PHRASE_JOIN, WORD_PATTERN, Analyzer, join_phrases
 
-# The tokenizer's word pattern (pipeline.stages.tokenize), on the original text so offsets stay exact.
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+# The tokenizer's words, found case-insensitively in the original text so that offsets stay exact.
+_WORD = re.compile(WORD_PATTERN, re.IGNORECASE)
 
 
 def term_spans(text: str, terms: Iterable[str], analyzer: Analyzer) -> list[tuple[int, int]]:
     """[start, end) spans of `text` where one of `terms` (display forms) occurs; longest match first."""
     wanted = {tuple(token for token, _ in analyzer(term)) for term in terms} - {()}
-    if not wanted:
-        return []
-    longest = max(map(len, wanted))
     words = [(m.start(), m.end(), pair[0]) for m in _WORD.finditer(text) for pair in analyzer(m.group())]
+    joined = join_phrases([token for _, _, token in words], {w for w in wanted if len(w) > 1})
     spans, i = [], 0
-    while i < len(words):
-        for size in range(min(longest, len(words) - i), 0, -1):
-            if tuple(token for _, _, token in words[i : i + size]) in wanted:
-                spans.append((words[i][0], words[i + size - 1][1]))
-                i += size
-                break
-        else:
-            i += 1
+    for token in joined:
+        parts = tuple(token.split(PHRASE_JOIN))
+        if parts in wanted:
+            spans.append((words[i][0], words[i + len(parts) - 1][1]))
+        i += len(parts)
     return spans
 
 

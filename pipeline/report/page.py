@@ -33,7 +33,8 @@ MISSING_SHOWN = 12
 KEY_SETTINGS = (
     "seed", "lexicon.path", "tokenize.normalize", "tokenize.phrases", "vectorize.no_below", "vectorize.no_above",
     "model.num_topics", "model.seeded", "model.passes", "label.method", "label.topic_weight",
-    "label.other_threshold", "label.section_context", "label.document_context", "label.expand_iterations",
+    "label.other_threshold", "label.section_context", "label.document_context", "label.learn_iterations",
+    "label.expand_iterations",
 )
 # Why a paragraph was dropped, in words (the reason itself is the paragraph's status in paragraphs.csv).
 DROP_REASONS = {
@@ -175,9 +176,11 @@ def _theme_sections(run: RunArtifacts, colors: dict[str, str]) -> list[ThemeSect
 
 
 def _top_terms(terms: pd.DataFrame, n: int) -> list[dict[str, Any]]:
-    """The terms carrying most of the theme's evidence in the corpus: weight x kept paragraphs containing them."""
+    """The terms carrying most of the theme's evidence in the corpus: weight x kept paragraphs containing them.
+    Seeds found in no kept paragraph are left to the lexicon coverage table."""
     mass = terms["weight"] * terms["paragraphs"]
-    return terms.assign(mass=mass).sort_values("mass", ascending=False, kind="stable").head(n).to_dict("records")
+    ranked = terms.assign(mass=mass)[mass > 0].sort_values("mass", ascending=False, kind="stable")
+    return ranked.head(n).to_dict("records")
 
 
 def _stability(run: RunArtifacts, theme: str) -> list[tuple[str, str]]:
@@ -194,31 +197,33 @@ def _stability(run: RunArtifacts, theme: str) -> list[tuple[str, str]]:
 def _quotes(
     kept: pd.DataFrame, theme: str, terms: list[str], analyzer: Analyzer, titles: dict[str, str], n: int
 ) -> list[Quote]:
-    """The `n` kept paragraphs weighing most on `theme` (earliest first on ties), with the theme's terms marked."""
+    """The `n` kept paragraphs weighing most on `theme` (earliest first on ties), with the theme's terms and the
+    words of the paragraph's own evidence marked."""
     best = kept[kept[theme] > 0].sort_values(theme, ascending=False, kind="stable").head(n)
     quotes = []
     for _, row in best.iterrows():
         text = row["text"]
-        evidence = row.get("evidence", "") if row["dominant_theme"] == theme else ""
+        evidence = _evidence(row.get("evidence", "")) if row["dominant_theme"] == theme else []
+        marked = term_spans(text, [*terms, *(term for term, _, _ in evidence)], analyzer)
         quotes.append(
             Quote(
-                html=Markup(marked_html(text, term_spans(text, terms, analyzer), QUOTE_CHARS)),
+                html=Markup(marked_html(text, marked, QUOTE_CHARS)),
                 document=titles.get(row["doc_id"], row["doc_id"]),
                 paragraph=int(row["paragraph"]),
                 weight=float(row[theme]),
-                evidence=_evidence(str(evidence)),
+                evidence=evidence,
             )
         )
     return quotes
 
 
-def _scored_terms(cell: str) -> list[tuple[str, str]]:
+def _scored_terms(cell: Any) -> list[tuple[str, str]]:
     """"law:0.137946; rumors*:0.092011" (the CSVs' term lists) -> [("law", "0.137946"), ("rumors*", "0.092011")]."""
     pairs = [item.rpartition(":") for item in str(cell).split("; ")]
     return [(term, score) for term, _, score in pairs if term]
 
 
-def _evidence(cell: str) -> list[tuple[str, bool, str]]:
+def _evidence(cell: Any) -> list[tuple[str, bool, str]]:
     """paragraphs.csv's evidence -> (term, is_seed, contribution); a seed is marked "*" there."""
     return [(term.removesuffix("*"), term.endswith("*"), score) for term, score in _scored_terms(cell)]
 

@@ -18,7 +18,8 @@ from pipeline.config import TokenizeConfig
 from pipeline.types import Lexicon, Paragraph, Tokenized
 
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
-_TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
+_TOKENIZER = RegexpTokenizer(WORD_PATTERN)
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
 CONTEXT_REASONS = frozenset({"heading"})
