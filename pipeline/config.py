@@ -114,6 +114,15 @@ class LabelConfig(Section):
     expand_iterations: int = Field(0, ge=0, description="rounds of lexicon expansion from co-occurring terms (0 = off)")
     expand_terms: int = Field(30, ge=0, description="most expansion terms added per theme")
     expand_weight: float = Field(0.5, ge=0, description="highest weight of an expansion term (a seed weighs about 1)")
+    learn_iterations: int = Field(
+        5, ge=0, description="rounds of seeded EM learning each theme's other words from seeded paragraphs (0 = seeds only)"
+    )
+    learn_floor: float = Field(
+        0.2, ge=0, description="learned evidence every kept paragraph gets, spread over themes by the learned model"
+    )
+    learn_weight: float = Field(
+        1.5, ge=0, description="learned evidence per nat of topicality (how much better the theme models fit than the background)"
+    )
     min_score: float = Field(
         0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'
     )
@@ -124,6 +133,15 @@ class LexiconConfig(Section):
     path: str = Field("", description='theme lexicon TOML; "" = the bundled default lexicon')
     themes: dict[str, list[str]] = Field({}, description="themes to add (or override) as name = [seed terms]")
     replace: bool = Field(False, description="true: use only the themes given here, not the file's")
+
+
+class ReportConfig(Section):
+    enabled: bool = Field(True, description="write report.html and charts/*.svg into every run folder")
+    max_documents: int = Field(
+        60, ge=1, description="documents drawn in the heatmap, bars and similarity matrix (the longest ones)"
+    )
+    paragraphs_per_theme: int = Field(3, ge=0, description="most representative paragraphs quoted per theme")
+    terms_per_theme: int = Field(20, ge=1, description="top terms listed per theme")
 
 
 class Config(Section):
@@ -142,6 +160,7 @@ class Config(Section):
     lexicon: LexiconConfig = LexiconConfig()
     model: ModelConfig = ModelConfig()
     label: LabelConfig = LabelConfig()
+    report: ReportConfig = ReportConfig()
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

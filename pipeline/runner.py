@@ -15,6 +15,7 @@ from pipeline import artifacts
 from pipeline.config import Config
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
+from pipeline.report import write_report
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
 from pipeline.stages.evidence import evidence_counts, seed_matrix
@@ -103,7 +104,7 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
             "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
-            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, evidence),
+            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
         }
         config_hash = config.hash()
         folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))
@@ -121,6 +122,8 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
                 documents=documents,
                 stages=stages.records,
             )
+            if config.report.enabled:
+                write_report(folder.path)
             run_dir = folder.commit()
         except BaseException:
             folder.discard()

@@ -169,3 +169,4 @@ class ThemeWeights:
     paragraph: np.ndarray
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
+    theme_terms: ThemeTerms | None = None  # the term weights behind the evidence, learned terms included

@@ -23,7 +23,8 @@ from pipeline.types import Lexicon, Paragraph, TokenSequence, Tokenized
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
 # Compiled with `re`, not nltk's RegexpTokenizer: nltk now runs every pattern through the `regex` package
 # with ReDoS guards, twice as slow, and this pattern cannot backtrack badly.
-_WORDS = re.compile(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
+_WORDS = re.compile(WORD_PATTERN)
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
 CONTEXT_REASONS = frozenset({"heading"})
@@ -248,6 +249,24 @@ def _join_corpus_phrases(
     pairs = np.array(sorted(pair_ids), dtype=np.int64)
     joined = np.array([pair_ids[k] for k in pairs.tolist()], dtype=np.int32)
     return words, join_pairs(words, pairs, joined, len(combined)), combined
+
+
+def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
+    """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token."""
+    if not phrases:
+        return tokens
+    longest = max(len(p) for p in phrases)
+    joined, i = [], 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 1, -1):
+            if tuple(tokens[i : i + size]) in phrases:
+                joined.append(PHRASE_JOIN.join(tokens[i : i + size]))
+                i += size
+                break
+        else:
+            joined.append(tokens[i])
+            i += 1
+    return joined
 
 
 def _surface(token: str, surfaces: dict[str, Counter[str]]) -> str:
