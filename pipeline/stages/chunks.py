@@ -1,4 +1,4 @@
-"""Order-preserving parallel map over chunks of texts, in worker processes.
+"""Order-preserving parallel map over chunks of texts (or documents), in worker processes.
 
 Chunks are cut by characters so each carries similar work; results come back in input order, so a stage
 that merges them in order gives the same output for any number of workers. Where the platform can fork,
@@ -9,18 +9,22 @@ elsewhere they are spawned and warm up on their first chunk.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import multiprocessing
 from functools import partial
 
+Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-# About 1 MB of text per chunk: big enough that sending it to a worker costs little next to the work.
-CHUNK_CHARS = 1_000_000
+# About 4 MB of text per chunk: big enough that sending it to a worker and merging its result (once per
+# distinct word of the chunk) cost little next to the work.
+CHUNK_CHARS = 4_000_000
 # Below this much text, starting worker processes costs more than it saves ("auto" stays in-process).
 PARALLEL_MIN_CHARS = 4_000_000
+# The items of the running map, for workers forked from this process (one map runs at a time).
+_INHERITED: Sequence[Any] = ()
 
 
 def resolve_workers(workers: int, total_chars: int) -> int:
@@ -30,34 +34,56 @@ def resolve_workers(workers: int, total_chars: int) -> int:
     return (os.cpu_count() or 1) if total_chars >= PARALLEL_MIN_CHARS else 1
 
 
-def chunk_bounds(texts: list[str], workers: int, chunk_chars: int) -> list[tuple[int, int]]:
-    """(start, end) ranges over `texts` of about `chunk_chars` characters, at least one per worker."""
-    total = sum(map(len, texts))
+def chunk_bounds(sizes: list[int], workers: int, chunk_chars: int) -> list[tuple[int, int]]:
+    """(start, end) ranges over items of these sizes, about `chunk_chars` characters each, at least one per worker."""
+    total = sum(sizes)
     target = max(1, min(chunk_chars, total // max(workers, 1)))
     bounds, start, size = [], 0, 0
-    for i, text in enumerate(texts):
-        size += len(text)
+    for i, item_size in enumerate(sizes):
+        size += item_size
         if size >= target:
             bounds.append((start, i + 1))
             start, size = i + 1, 0
-    if start < len(texts):
-        bounds.append((start, len(texts)))
+    if start < len(sizes):
+        bounds.append((start, len(sizes)))
     return bounds
 
 
 def map_chunks(
-    function: Callable[..., Result], texts: list[str], *args: Any, workers: int = 1
+    function: Callable[..., Result],
+    items: Sequence[Item],
+    *args: Any,
+    workers: int = 1,
+    size: Callable[[Item], int] = len,
 ) -> Iterator[Result]:
-    """function(texts[start:end], *args) for each chunk, in order; in `workers` processes when more than 1."""
-    workers = resolve_workers(workers, sum(map(len, texts)))
-    bounds = chunk_bounds(texts, workers, CHUNK_CHARS)
+    """function(items[start:end], *args) for each chunk, in order; in `workers` processes when more than 1.
+
+    `size(item)` is its amount of text in characters, which chunks are cut by."""
+    sizes = [size(item) for item in items]
+    workers = resolve_workers(workers, sum(sizes))
+    bounds = chunk_bounds(sizes, workers, CHUNK_CHARS)
     if workers <= 1 or len(bounds) <= 1:
-        yield from (function(texts[start:end], *args) for start, end in bounds)
+        yield from (function(items[start:end], *args) for start, end in bounds)
         return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(min(workers, len(bounds))) as pool:
-        yield from pool.imap(partial(_call, function, args), (texts[start:end] for start, end in bounds))
+    if "fork" in multiprocessing.get_all_start_methods():
+        # Forked workers inherit `items`: only (start, end) goes down the pipe, only results come back.
+        global _INHERITED
+        _INHERITED = items
+        call, tasks = partial(_call_inherited, function, args), iter(bounds)
+        context = multiprocessing.get_context("fork")
+    else:
+        call, tasks = partial(_call, function, args), (items[start:end] for start, end in bounds)
+        context = multiprocessing.get_context("spawn")
+    try:
+        with context.Pool(min(workers, len(bounds))) as pool:
+            yield from pool.imap(call, tasks)
+    finally:
+        _INHERITED = ()
 
 
-def _call(function: Callable[..., Result], args: tuple[Any, ...], texts: list[str]) -> Result:
-    return function(texts, *args)
+def _call(function: Callable[..., Result], args: tuple[Any, ...], items: Sequence[Any]) -> Result:
+    return function(items, *args)
+
+
+def _call_inherited(function: Callable[..., Result], args: tuple[Any, ...], bounds: tuple[int, int]) -> Result:
+    return function(_INHERITED[bounds[0] : bounds[1]], *args)

@@ -15,7 +15,8 @@ from pipeline.config import CleanConfig
 from pipeline.errors import ConfigError
 from pipeline.types import Document, Line
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+_LINE_BODY = re.compile(r"[^\r\n]+")  # a line without its ending (\r\n, \r or \n)
 _RELEASE = re.compile(
     r"^(?:release time|release date|publish(?:ed)? (?:time|date)|published|source|editor|responsible editor|"
     r"editor in charge|author)\s*[:：]",
@@ -50,17 +51,14 @@ class _Context:
     isolated: bool  # a block of its own: blank line (or document edge) before and after
     title_norm: str
     repeats_in_doc: int
-    documents_with_line: int
+    shared_across_documents: bool  # in at least `min_documents` documents
 
 
 def split_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every non-blank line, trimmed of surrounding white space; any line ending counts."""
     spans = []
-    for match in _LINE.finditer(text):
-        raw = match.group()
-        if not raw:
-            break
-        body = raw.rstrip("\r\n")
+    for match in _LINE_BODY.finditer(text):
+        body = match.group()
         stripped = body.strip()
         if stripped:
             start = match.start() + (len(body) - len(body.lstrip()))
@@ -73,38 +71,52 @@ def normalize_line(text: str) -> str:
 
 
 def clean(documents: list[Document], config: CleanConfig) -> list[list[Line]]:
-    """Per document, its non-blank lines, each kept (`drop_reason == ""`) or dropped with a reason."""
-    spans_per_doc = [split_lines(doc.text) for doc in documents]
-    norms_per_doc = [[normalize_line(doc.text[s:e]) for s, e in spans] for doc, spans in zip(documents, spans_per_doc)]
-    doc_frequency: Counter[str] = Counter()
-    for norms in norms_per_doc:
-        doc_frequency.update(set(norms))
+    """Per document, its non-blank lines, each kept (`drop_reason == ""`) or dropped with a reason.
+
+    One process: sending hundreds of thousands of lines back from workers costs more than it saves.
+    """
     rules = _active_rules(config)
-    cleaned = []
-    for doc, spans, norms in zip(documents, spans_per_doc, norms_per_doc):
-        in_doc = Counter(norms)
-        title_norm = normalize_line(_LEADING_DATE.sub("", doc.title))
-        lines = []
-        for i, ((start, end), norm) in enumerate(zip(spans, norms)):
-            ctx = _Context(
-                doc=doc,
-                text=doc.text[start:end],
-                norm=norm,
-                isolated=_isolated(doc.text, spans, i),
-                title_norm=title_norm,
-                repeats_in_doc=in_doc[norm],
-                documents_with_line=doc_frequency[norm],
-            )
-            reason = next((name for name, rule in rules if rule(ctx)), "") if config.enabled else ""
-            lines.append(Line(doc_id=doc.doc_id, start=start, end=end, drop_reason=reason))
-        cleaned.append(lines)
-    return cleaned
+    shared = _lines_shared_across_documents(documents, config)
+    return [_clean_document(doc, rules, shared, config.enabled) for doc in documents]
 
 
-def _isolated(text: str, spans: list[tuple[int, int]], i: int) -> bool:
-    before = text[spans[i - 1][1] : spans[i][0]] if i else "\n\n"
-    after = text[spans[i][1] : spans[i + 1][0]] if i + 1 < len(spans) else "\n\n"
-    return has_blank_line(before) and has_blank_line(after)
+def _lines_shared_across_documents(documents: list[Document], config: CleanConfig) -> frozenset[str]:
+    """Normalized lines of 3+ words found in at least `min_documents` documents.
+
+    A pass of its own, so only these lines are held for the whole corpus, not every line's normal form."""
+    if not (config.enabled and config.repeated_across_documents):
+        return frozenset()
+    doc_frequency: Counter[str] = Counter()
+    for doc in documents:
+        norms = (normalize_line(doc.text[start:end]) for start, end in split_lines(doc.text))
+        doc_frequency.update({norm for norm in norms if norm.count(" ") >= 2})
+    return frozenset(norm for norm, count in doc_frequency.items() if count >= config.min_documents)
+
+
+Rules = list[tuple[str, Callable[[_Context], bool]]]
+
+
+def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled: bool) -> list[Line]:
+    spans = split_lines(doc.text)
+    norms = [normalize_line(doc.text[s:e]) for s, e in spans]
+    in_doc = Counter(norms)
+    title_norm = normalize_line(_LEADING_DATE.sub("", doc.title))
+    # Gap i precedes line i; the document's edges count as blank lines.
+    blank_gap = [True, *(has_blank_line(doc.text[a[1] : b[0]]) for a, b in zip(spans, spans[1:])), True]
+    lines = []
+    for i, ((start, end), norm) in enumerate(zip(spans, norms)):
+        ctx = _Context(
+            doc=doc,
+            text=doc.text[start:end],
+            norm=norm,
+            isolated=blank_gap[i] and blank_gap[i + 1],
+            title_norm=title_norm,
+            repeats_in_doc=in_doc[norm],
+            shared_across_documents=norm in shared,
+        )
+        reason = next((name for name, rule in rules if rule(ctx)), "") if enabled else ""
+        lines.append(Line(doc.doc_id, start, end, reason))
+    return lines
 
 
 def ends_sentence(line: str) -> bool:
@@ -116,13 +128,24 @@ def has_blank_line(gap: str) -> bool:
     return gap.count("\n") + gap.replace("\r\n", "").count("\r") >= 2
 
 
-def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], bool]]]:
-    patterns = []
-    for pattern in config.extra_patterns:
+def _any_pattern(patterns: list[str]) -> Callable[[str], bool]:
+    """text -> does any pattern match; one search of one alternation when the patterns allow it."""
+    compiled = []
+    for pattern in patterns:
         try:
-            patterns.append(re.compile(pattern))
+            compiled.append(re.compile(pattern))
         except re.error as exc:
             raise ConfigError(f"config: clean.extra_patterns: {pattern!r} is not a valid regex ({exc})") from None
+    # Groups would renumber (backreferences) or clash (names) inside an alternation; leading global flags
+    # such as (?i) become flags scoped to their own alternative.
+    if any(p.groups for p in compiled):
+        return lambda text: any(p.search(text) for p in compiled)
+    scoped = [_GLOBAL_FLAGS.sub(r"(?\1:", p, count=1) + ")" if _GLOBAL_FLAGS.match(p) else f"(?:{p})" for p in patterns]
+    return re.compile("|".join(scoped)).search
+
+
+def _active_rules(config: CleanConfig) -> Rules:
+    any_pattern = _any_pattern(config.extra_patterns)
 
     def words(ctx: _Context) -> int:
         return len(ctx.text.split())
@@ -156,7 +179,7 @@ def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], b
         (
             "repeated_across_documents",
             config.repeated_across_documents,
-            lambda c: words(c) >= 3 and c.documents_with_line >= config.min_documents,
+            lambda c: words(c) >= 3 and c.shared_across_documents,
         ),
         (
             "repeated_in_document",
@@ -168,6 +191,6 @@ def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], b
             config.heading,
             lambda c: c.isolated and words(c) <= config.heading_max_words and not ends_sentence(c.text),
         ),
-        ("pattern", bool(patterns), lambda c: any(p.search(c.text) for p in patterns)),
+        ("pattern", bool(config.extra_patterns), lambda c: bool(any_pattern(c.text))),
     ]
     return [(name, rule) for name, enabled, rule in rules if enabled]

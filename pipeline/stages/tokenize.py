@@ -162,7 +162,7 @@ class _WordTable:
         self.token_index: dict[str, int] = {}
 
     def encode(self, words: list[str]) -> np.ndarray:
-        new = [w for w in dict.fromkeys(words) if w not in self.index]
+        new = sorted(set(words).difference(self.index))
         if new:
             token_ids = np.fromiter((self._add(w) for w in new), dtype=np.int64, count=len(new))
             self.token_of_word = np.concatenate([self.token_of_word, token_ids])

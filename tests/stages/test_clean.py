@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.config import CleanConfig
@@ -231,6 +233,17 @@ def test_extra_patterns_drop_matching_lines(make_document):
     ]
     (reasons,) = line_reasons([make_document(text)], CleanConfig())
     assert [r for _, r in reasons[1:]] == ["", "", ""]
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [[r"(?i)^qr CODE", r"^ad:"], [r"(?i)^ad:", r"(q)(r) code"], [r"^\d{1,3}$", r"(?i:SCAN the)", r"^Ad:"]],
+)
+def test_patterns_with_flags_or_groups_match_as_they_would_alone(make_document, patterns):
+    text = f"Title here\n\n{BODY}\n\nScan the QR code to follow.\n\nqr code again here.\n\nAd: buy it.\n\n12\n"
+    (reasons,) = line_reasons([make_document(text)], CleanConfig(heading=False, extra_patterns=patterns))
+    expected = [bool(any(re.search(p, line) for p in patterns)) for line, _ in reasons[1:]]
+    assert [reason == "pattern" for _, reason in reasons[1:]] == expected and any(expected)
 
 
 def test_invalid_extra_pattern_is_a_config_error(make_document):
