@@ -29,7 +29,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import tomllib
@@ -47,6 +46,8 @@ from pipeline.errors import PipelineError
 from pipeline.evaluate import score_units
 from pipeline.runner import run as run_pipeline
 from pipeline.stages.weigh import OTHER
+
+import archives  # bench/archives.py, beside this script
 
 BENCH_DIR = Path(__file__).resolve().parent
 CACHE_DIR = BENCH_DIR / ".cache"
@@ -85,23 +86,7 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() else 130)
 
 
 def ensure_extracted() -> Path:
-    """The unpacked archive under bench/.cache/, unpacked once (into a temp folder, then renamed)."""
-    if (EXTRACTED / ".complete").exists():
-        return EXTRACTED
-    digest = hashlib.sha256(ARCHIVE.read_bytes()).hexdigest()
-    if digest != ARCHIVE_SHA256:
-        raise SystemExit(f"{ARCHIVE}: sha256 {digest} differs from the one in SOURCE.md ({ARCHIVE_SHA256})")
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="extract-", dir=CACHE_DIR))
-    try:
-        with tarfile.open(ARCHIVE) as archive:
-            archive.extractall(staging, filter="data")
-        (staging / ".complete").write_text(digest + "\n", encoding="utf-8")
-        shutil.rmtree(EXTRACTED, ignore_errors=True)
-        staging.rename(EXTRACTED)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return EXTRACTED
+    return archives.ensure_extracted(ARCHIVE, ARCHIVE_SHA256, EXTRACTED)
 
 
 # The three filters follow scikit-learn's sklearn/datasets/_twenty_newsgroups.py, applied in its order

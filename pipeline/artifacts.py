@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from gensim.models import LdaModel
 
 from pipeline.types import Document, EvidenceCounts, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
 
@@ -198,7 +199,10 @@ def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_mode
     models = folder / "models"
     models.mkdir()
     vectors.dictionary.save(str(models / "dictionary.gensim"))
-    topic_model.model.save(str(models / "lda.gensim"))
+    if isinstance(topic_model.model, LdaModel):
+        topic_model.model.save(str(models / "lda.gensim"))
+    else:  # tomotopy
+        topic_model.model.save(str(models / "lda.tomotopy.bin"))
     if tokenized.phraser is not None:
         tokenized.phraser.save(str(models / "phrases.gensim"))
 

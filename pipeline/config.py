@@ -82,18 +82,23 @@ class VectorizeConfig(Section):
 
 
 class ModelConfig(Section):
+    engine: Literal["gensim", "tomotopy"] = Field(
+        "tomotopy", description='"tomotopy": Gibbs sampling (coherent topics, fast C++); "gensim": online variational Bayes'
+    )
     num_topics: int = Field(10, ge=1, description="topics in all (seeded topics included)")
     seeded: bool = Field(
         False, description="anchor one topic per theme with its seed terms (eta prior); makes the model depend on the lexicon"
     )
     seed_weight: float = Field(1.0, gt=0, description="prior weight of a seed term in its theme's topic")
-    passes: int = Field(20, ge=1, description="passes over the corpus")
-    iterations: int = Field(200, ge=1, description="inference iterations per paragraph")
+    passes: int = Field(20, ge=1, description="gensim: passes over the corpus")
+    iterations: int = Field(
+        200, ge=1, description="gensim: inference iterations per paragraph; tomotopy: Gibbs sampling sweeps over the corpus"
+    )
     alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
         "symmetric", description='paragraph-topic prior: "symmetric", "asymmetric", "auto" or a number'
     )
     eta: float = Field(0.01, gt=0, description="topic-term prior for non-seed terms")
-    chunksize: int = Field(2000, ge=1, description="paragraphs per training chunk")
+    chunksize: int = Field(2000, ge=1, description="gensim: paragraphs per training chunk")
 
 
 class LabelConfig(Section):

@@ -139,7 +139,7 @@ class Lexicon:
 class TopicModel:
     """A fitted topic model: topic-term and paragraph-topic matrices plus which theme seeded each topic."""
 
-    model: Any  # gensim LdaModel (saved to the run folder for reuse)
+    model: Any  # gensim LdaModel or tomotopy LDAModel (saved to the run folder for reuse)
     topic_term: np.ndarray  # topics x terms, rows sum to 1
     doc_topic: np.ndarray  # paragraphs x topics, rows sum to 1 (zero rows for empty paragraphs)
     seed_theme: list[str]  # per topic: the theme whose seeds anchored it, or "" for a free topic

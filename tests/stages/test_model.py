@@ -9,6 +9,9 @@ from pipeline.types import Paragraph
 from .planted import FRUIT, SPACE, planted_paragraphs, planted_vectors
 
 
+ENGINES = pytest.mark.parametrize("engine", ["tomotopy", "gensim"])
+
+
 def fit(paragraphs, **settings):
     _, terms, kept, vectors = planted_vectors(paragraphs)
     settings.setdefault("seeded", True)
@@ -16,35 +19,48 @@ def fit(paragraphs, **settings):
     return fit_topics(vectors, kept, terms, config, seed=7), vectors
 
 
-def test_seeded_topics_recover_the_planted_themes():
-    model, vectors = fit(planted_paragraphs())
+@ENGINES
+def test_seeded_topics_recover_the_planted_themes(engine):
+    model, vectors = fit(planted_paragraphs(), engine=engine)
     assert model.seed_theme == ["space", "fruit"]
     for k, words in enumerate([SPACE, FRUIT]):
         top = {vectors.terms[i] for i in np.argsort(-model.topic_term[k])[:7]}
         assert top == set(words.split())
 
 
-def test_paragraph_topic_rows_sum_to_one_and_follow_the_plant():
+@ENGINES
+def test_paragraph_topic_rows_sum_to_one_and_follow_the_plant(engine):
     paragraphs = planted_paragraphs()
-    model, _ = fit(paragraphs)
+    model, _ = fit(paragraphs, engine=engine)
     assert np.allclose(model.doc_topic.sum(axis=1), 1.0)
     assert all(model.doc_topic[i, i % 2] > 0.9 for i in range(len(paragraphs)))
 
 
-def test_dropped_paragraphs_get_no_topic_mixture():
+@ENGINES
+def test_dropped_paragraphs_get_no_topic_mixture(engine):
     paragraphs = planted_paragraphs()
     paragraphs[0] = Paragraph("doc", 0, 0, 5, paragraphs[0].text, drop_reason="heading")
-    model, _ = fit(paragraphs)
+    model, _ = fit(paragraphs, engine=engine)
     assert model.doc_topic[0].sum() == 0.0
 
 
-def test_same_seed_gives_identical_topics():
-    first, _ = fit(planted_paragraphs())
-    second, _ = fit(planted_paragraphs())
+@ENGINES
+def test_same_seed_gives_identical_topics(engine):
+    first, _ = fit(planted_paragraphs(), engine=engine)
+    second, _ = fit(planted_paragraphs(), engine=engine)
     assert np.array_equal(first.topic_term, second.topic_term)
+    assert np.array_equal(first.doc_topic, second.doc_topic)
 
 
 def test_fewer_topics_than_seeded_themes_names_the_key():
     _, terms, kept, vectors = planted_vectors(planted_paragraphs())
     with pytest.raises(ConfigError, match="model.num_topics = 1 is less than the 2 seeded themes"):
         fit_topics(vectors, kept, terms, ModelConfig(num_topics=1, seeded=True), seed=1)
+
+
+@ENGINES
+def test_unseeded_topics_separate_the_planted_themes(engine):
+    model, vectors = fit(planted_paragraphs(), engine=engine, seeded=False, iterations=100)
+    assert model.seed_theme == ["", ""]
+    tops = [{vectors.terms[i] for i in np.argsort(-row)[:7]} for row in model.topic_term]
+    assert sorted(map(sorted, tops)) == sorted(map(sorted, [set(SPACE.split()), set(FRUIT.split())]))
