@@ -95,7 +95,7 @@ class ModelConfig(Section):
         200, ge=1, description="gensim: inference iterations per paragraph; tomotopy: Gibbs sampling sweeps over the corpus"
     )
     alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
-        "symmetric", description='paragraph-topic prior: "symmetric", "asymmetric", "auto" or a number'
+        "auto", description='paragraph-topic prior: "symmetric" (1/topics), "asymmetric", "auto" (learned) or a number'
     )
     eta: float = Field(0.01, gt=0, description="topic-term prior for non-seed terms")
     chunksize: int = Field(2000, ge=1, description="gensim: paragraphs per training chunk")

@@ -105,11 +105,19 @@ def topic_tfidf(topic_model: TopicModel, vectors: Vectors) -> np.ndarray:
 
 
 def document_tfidf_terms(vectors: Vectors, doc_rows: list[list[int]], n: int) -> list[list[tuple[str, float]]]:
-    """Per document, its top TF-IDF terms summed over its paragraphs."""
+    """Per document, its top TF-IDF terms summed over its paragraphs (one sparse product for all documents)."""
+    owner = np.repeat(np.arange(len(doc_rows)), [len(rows) for rows in doc_rows])
+    paragraphs = np.fromiter((r for rows in doc_rows for r in rows), dtype=np.int64, count=len(owner))
+    membership = sp.csr_matrix((np.ones(len(owner)), (owner, paragraphs)), shape=(len(doc_rows), vectors.tfidf.shape[0]))
+    sums = sp.csr_matrix(membership @ vectors.tfidf)
+    sums.sort_indices()
     result = []
-    for rows in doc_rows:
-        scores = np.asarray(vectors.tfidf[rows].sum(axis=0)).ravel() if rows else np.zeros(len(vectors.terms))
-        result.append(_top(scores, vectors.terms, n))
+    for d in range(len(doc_rows)):
+        start, end = sums.indptr[d], sums.indptr[d + 1]
+        columns, scores = sums.indices[start:end], sums.data[start:end]
+        # Stable on (-score, term index), as _top orders a dense row.
+        order = np.lexsort((columns, -scores))[:n]
+        result.append([(vectors.terms[columns[i]], float(scores[i])) for i in order if scores[i] > 0])
     return result
 
 

@@ -26,7 +26,7 @@ def fit_gibbs(
     model = tp.LDAModel(
         k=config.num_topics, alpha=_alpha(config), eta=config.eta, seed=seed, min_cf=0, rm_top=0,
     )
-    model.optim_interval = OPTIMIZE_ALPHA_EVERY if config.alpha in ("auto", "asymmetric") else 0
+    model.optim_interval = OPTIMIZE_ALPHA_EVERY if config.alpha == "auto" else 0
     # A seed is likely in its theme's topic and unlikely in every other (as the gensim eta prior says).
     priors: dict[int, list[float]] = {}
     for k, ids in enumerate(seeded.values()):
@@ -49,6 +49,12 @@ def fit_gibbs(
     return model, topic_term / topic_term.sum(axis=1, keepdims=True), doc_topic / doc_topic.sum(axis=1, keepdims=True)
 
 
-def _alpha(config: ModelConfig) -> float:
-    """gensim's "symmetric" (and the starting point of "auto"/"asymmetric") is 1 / topics."""
-    return float(config.alpha) if isinstance(config.alpha, (int, float)) else 1.0 / config.num_topics
+def _alpha(config: ModelConfig) -> float | list[float]:
+    """The prior as gensim defines it: "symmetric" (and the start of "auto") 1 / topics, "asymmetric"
+    1 / (k + sqrt(topics)) normalized, or the number given."""
+    if isinstance(config.alpha, (int, float)):
+        return float(config.alpha)
+    if config.alpha == "asymmetric":
+        prior = 1.0 / (np.arange(config.num_topics) + np.sqrt(config.num_topics))
+        return (prior / prior.sum()).tolist()
+    return 1.0 / config.num_topics

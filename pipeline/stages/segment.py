@@ -31,7 +31,7 @@ def segment(documents: list[Document], lines_per_doc: list[list[Line]], config: 
     for doc, lines in zip(documents, lines_per_doc):
         for index, (start, end, reason) in enumerate(_blocks(doc.text, lines, config.mode)):
             text = doc.text[start:end]
-            if not reason and len(text.split()) < config.min_words:
+            if not reason and len(text.split(maxsplit=config.min_words)) < config.min_words:
                 reason = "too_short"
             paragraphs.append(Paragraph(doc.doc_id, index, start, end, text, reason))
     return paragraphs
@@ -66,15 +66,16 @@ def _joins(text: str, lines: list[Line], mode: str):
         return lambda i: False
     if mode == "blank_line":
         return no_blank_before
-    kept = [text[line.start : line.end] for line in lines if not line.drop_reason]
-    if not kept or sum(not ends_sentence(s) for s in kept) <= WRAPPED_SHARE * len(kept):
+    bodies = [text[line.start : line.end] for line in lines]
+    ends = [ends_sentence(body) for body in bodies]
+    kept = [i for i, line in enumerate(lines) if not line.drop_reason]
+    if not kept or sum(not ends[i] for i in kept) <= WRAPPED_SHARE * len(kept):
         return lambda i: False
-    full_length = FULL_LINE_SHARE * float(np.percentile([len(s) for s in kept], 90))
+    full_length = FULL_LINE_SHARE * float(np.percentile([len(bodies[i]) for i in kept], 90))
 
     def continues(i: int) -> bool:
-        previous = text[lines[i - 1].start : lines[i - 1].end]
-        first_word = text[lines[i].start : lines[i].end].split(maxsplit=1)[0]
-        ended_early = len(previous) + 1 + len(first_word) < full_length
-        return no_blank_before(i) and not (ends_sentence(previous) and ended_early)
+        first_word = bodies[i].split(maxsplit=1)[0]
+        ended_early = len(bodies[i - 1]) + 1 + len(first_word) < full_length
+        return not (ends[i - 1] and ended_early) and no_blank_before(i)
 
     return continues
