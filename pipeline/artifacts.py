@@ -6,6 +6,7 @@ interrupted run never leaves a folder that looks finished, and earlier runs are 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -68,7 +69,14 @@ class RunFolder:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
-    frame.to_csv(path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+    # Python's csv writer quotes a field for "\n" but not for a lone "\r" (old Mac line ends inside a
+    # paragraph), which pandas and R read as the end of a row: then every text field is quoted.
+    texts = frame.select_dtypes(exclude="number")
+    lone_cr = any(texts[c].astype(str).str.contains("\r(?!\n)", regex=True).any() for c in texts.columns)
+    frame.to_csv(
+        path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8",
+        quoting=csv.QUOTE_NONNUMERIC if lone_cr else csv.QUOTE_MINIMAL,
+    )
 
 
 def format_terms(terms: list[tuple[str, float]], surface: dict[str, str]) -> str:

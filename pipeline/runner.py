@@ -67,6 +67,7 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         paragraphs = segment(documents, lines, config.segment)
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
+    del lines  # a large corpus has millions; only segment needs them
     with stages.stage("tokenize") as counts:
         tokenized = tokenize(paragraphs, config.tokenize, workers=config.workers)
         counts["tokens"] = len(tokenized.tokens.ids)

@@ -31,7 +31,10 @@ def resolve_workers(workers: int, total_chars: int) -> int:
     """0 ("auto") = one per CPU core for large inputs, 1 for small ones; any other value as given."""
     if workers:
         return workers
-    return (os.cpu_count() or 1) if total_chars >= PARALLEL_MIN_CHARS else 1
+    if total_chars < PARALLEL_MIN_CHARS:
+        return 1
+    # The cores this process may run on (a container or taskset can allow fewer than the machine has).
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def chunk_bounds(sizes: list[int], workers: int, chunk_chars: int) -> list[tuple[int, int]]:
