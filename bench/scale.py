@@ -10,8 +10,9 @@
 4. runs the pipeline in a fresh process exactly as `themes run` does (`runner.run`), recording seconds per
    stage (write included), the process's peak RSS and its worker processes' peak RSS;
 5. in a second fresh process, rebuilds the same bag-of-words with the same stages (untimed) and times the
-   bare gensim LdaModel fit with the same model settings; c_npmi (gensim CoherenceModel, top 10 terms,
-   kept paragraphs as texts) of the run's model and of the bare one;
+   bare model fit with the same settings (tomotopy, or gensim LdaModel with model.engine = "gensim");
+   c_npmi (gensim CoherenceModel, top 10 terms, kept paragraphs as texts) of the run's model and of the
+   bare one; and, for reference, gensim LdaModel with its own defaults and --gensim-passes passes;
 6. prints the tables and writes bench/results/scale.json (git-ignored).
 
 Preprocessing = ingest through vectorize; MB/s is raw UTF-8 bytes over those seconds, tokens/s the tokens
@@ -91,7 +92,7 @@ def child_run(config: Config) -> dict[str, Any]:
             "summary": result.summary, "rss_mb": rss, "workers_rss_mb": workers_rss}
 
 
-def child_bare(config: Config, run_dir: Path) -> dict[str, Any]:
+def child_bare(config: Config, run_dir: Path, reference_passes: int) -> dict[str, Any]:
     import numpy as np
     from gensim.models import CoherenceModel, LdaModel
 
@@ -147,7 +148,15 @@ def child_bare(config: Config, run_dir: Path) -> dict[str, Any]:
         import tomotopy as tp
 
         run_model = tp.LDAModel.load(str(run_dir / "models" / "lda.tomotopy.bin"))
-    return {"bare_s": bare_s, "bare_c_npmi": npmi(bare), "run_c_npmi": npmi(run_model)}
+    result = {"bare_s": bare_s, "bare_c_npmi": npmi(bare), "run_c_npmi": npmi(run_model)}
+    if reference_passes:
+        # The peers' baseline: gensim LdaModel with its own defaults and this many passes.
+        began = time.perf_counter()
+        reference = LdaModel(corpus=bow_corpus(vectors.counts, rows), id2word=vectors.dictionary,
+                             num_topics=m.num_topics, passes=reference_passes,
+                             random_state=np.random.RandomState(config.seed), eval_every=None)
+        result.update(gensim_s=time.perf_counter() - began, gensim_c_npmi=npmi(reference))
+    return result
 
 
 def paragraph_counts(config: Config) -> dict[str, int]:
@@ -204,7 +213,7 @@ def in_child(mode: str, config: Config, *extra: str) -> tuple[dict[str, Any], fl
         out.unlink(missing_ok=True)
 
 
-def measure(size: str, config: Config, bare: bool) -> dict[str, Any]:
+def measure(size: str, config: Config, bare: bool, reference_passes: int) -> dict[str, Any]:
     folder = subset(size, paragraph_counts(config))
     output_dir = Path(tempfile.mkdtemp(prefix="scale-runs-", dir=archives.CACHE_DIR))
     config = config.model_copy(update={"output_dir": str(output_dir),
@@ -215,7 +224,7 @@ def measure(size: str, config: Config, bare: bool) -> dict[str, Any]:
         result = {"size": size, "wall_s": wall_s, **run}
         if bare:
             print(f"size {size}: bare gensim fit and coherence", file=sys.stderr, flush=True)
-            result.update(in_child("bare", config, run["run_dir"])[0])
+            result.update(in_child("bare", config, run["run_dir"], str(reference_passes))[0])
         result["mb"] = sum(p.stat().st_size for p in folder.glob("*.txt")) / 1e6 if size != "all" else \
             sum(p.stat().st_size for p in CORPUS.rglob("*.txt")) / 1e6
         return result
@@ -230,7 +239,7 @@ def print_tables(results: list[dict[str, Any]]) -> None:
         print(f"{r['size']:>8}" + "".join(f"{r['seconds'].get(s, 0):>10.2f}" for s in STAGES) + f"{r['wall_s']:>10.1f}")
     print("\nthroughput, memory, quality")
     head = ("size", "paragraphs", "MB", "tokens", "prep_s", "MB/s", "tokens/s", "rss_MB", "workers_MB",
-            "c_npmi", "bare_s", "ratio", "bare_npmi")
+            "c_npmi", "bare_s", "ratio", "bare_npmi", "gensim_s", "gensim_npmi")
     print("".join(f"{h:>11}" for h in head))
     for r in results:
         prep = sum(r["seconds"][s] for s in PREPROCESSING)
@@ -238,7 +247,8 @@ def print_tables(results: list[dict[str, Any]]) -> None:
         cells = (r["size"], r["summary"]["paragraphs_kept"], f"{r['mb']:.1f}", tokens, f"{prep:.1f}",
                  f"{r['mb'] / prep:.2f}", f"{tokens / prep:,.0f}", f"{r['rss_mb']:.0f}", f"{r['workers_rss_mb']:.0f}",
                  f"{r.get('run_c_npmi', float('nan')):.3f}", f"{r.get('bare_s', float('nan')):.1f}",
-                 f"{r['wall_s'] / r['bare_s']:.2f}" if "bare_s" in r else "-", f"{r.get('bare_c_npmi', float('nan')):.3f}")
+                 f"{r['wall_s'] / r['bare_s']:.2f}" if "bare_s" in r else "-", f"{r.get('bare_c_npmi', float('nan')):.3f}",
+                 f"{r.get('gensim_s', float('nan')):.1f}", f"{r.get('gensim_c_npmi', float('nan')):.3f}")
         print("".join(f"{c:>11}" for c in cells))
 
 
@@ -248,13 +258,15 @@ def main() -> None:
     parser.add_argument("--config", default=str(REPO / "configs" / "ungdc-scale.toml"))
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: the config's)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="section.key=value")
-    parser.add_argument("--no-bare", action="store_true", help="skip the bare gensim fit and coherence")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare model fit and coherence")
+    parser.add_argument("--gensim-passes", type=int, default=1,
+                        help="also fit gensim LdaModel with its defaults and this many passes, for reference (0 = no)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, config_file, out, *extra = args.child
         config = Config.model_validate_json(Path(config_file).read_text())
-        result = child_run(config) if mode == "run" else child_bare(config, Path(extra[0]))
+        result = child_run(config) if mode == "run" else child_bare(config, Path(extra[0]), int(extra[1]))
         Path(out).write_text(json.dumps(result))
         return
     archives.ensure_extracted(ARCHIVE, ARCHIVE_SHA256, EXTRACTED)
@@ -265,7 +277,7 @@ def main() -> None:
     config = load_config(args.config, overrides)
     results = []
     for size in args.sizes:
-        results.append(measure(size, config, bare=not args.no_bare))
+        results.append(measure(size, config, bare=not args.no_bare, reference_passes=args.gensim_passes))
         print_tables(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
