@@ -11,6 +11,8 @@ import json
 import os
 import platform
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -20,7 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.types import Document, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
+from pipeline.types import (
+    Document,
+    Paragraph,
+    ThemeStability,
+    ThemeTerms,
+    ThemeWeights,
+    TopicAlignment,
+    TopicLabels,
+    TopicModel,
+    Tokenized,
+    Vectors,
+)
 
 FLOAT_FORMAT = "%.8f"
 KEPT = "kept"
@@ -64,6 +77,18 @@ class RunFolder:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+@contextmanager
+def new_folder(output_dir: Path, experiment: str, folder_id: str) -> Iterator[RunFolder]:
+    """A RunFolder committed when the block completes and discarded when it raises (Ctrl-C included)."""
+    folder = RunFolder(output_dir, experiment, folder_id)
+    try:
+        yield folder
+        folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
@@ -128,6 +153,10 @@ def document_table(
         }
     )
     frame = pd.concat([frame, pd.DataFrame(weights.document, columns=weights.columns)], axis=1)
+    if weights.document_lo is not None and weights.document_hi is not None:
+        for j, column in enumerate(weights.columns):
+            frame[f"{column}_lo"] = weights.document_lo[:, j]
+            frame[f"{column}_hi"] = weights.document_hi[:, j]
     frame["top_terms"] = [format_terms(t, tokenized.surface) for t in doc_terms]
     for key in metadata_keys:
         if key not in frame.columns:
@@ -191,6 +220,46 @@ def theme_terms_table(
                 }
             )
     return pd.DataFrame(rows, columns=["theme", "term", "weight", "is_seed", "paragraphs"])
+
+
+def theme_stability_table(stability: ThemeStability) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "theme": stability.themes,
+            "stability": stability.stability,
+            "labeled_share": stability.labeled_share,
+            "top_terms_agreement": stability.top_terms_agreement,
+            "topic_stability": stability.topic_stability,
+            "mean_interval": stability.mean_interval,
+        }
+    )
+
+
+def topic_stability_table(alignment: TopicAlignment, labels: TopicLabels) -> pd.DataFrame:
+    """One row per topic of the first replicate; `matched` = "seed:topic" of its match in every other replicate."""
+    others = range(1, len(alignment.seeds))
+    return pd.DataFrame(
+        {
+            "topic": list(range(len(labels.theme))),
+            "theme": labels.theme,
+            "stability": alignment.stability,
+            "label_agreement": alignment.label_agreement,
+            "matched": [
+                "; ".join(f"{alignment.seeds[r]}:{alignment.matched[r, k]}" for r in others)
+                for k in range(len(labels.theme))
+            ],
+        }
+    )
+
+
+def write_sweep(
+    folder: Path, *, table: pd.DataFrame, recommendation: dict[str, Any], text: str, chart: str, config_toml: str
+) -> None:
+    """A sweep folder: sweep.csv, recommendation.json/.txt, sweep.svg and the resolved config.toml."""
+    write_csv(table, folder / "sweep.csv")
+    (folder / "recommendation.json").write_text(json.dumps(recommendation, indent=2) + "\n", encoding="utf-8")
+    for name, content in (("recommendation.txt", text), ("sweep.svg", chart), ("config.toml", config_toml)):
+        (folder / name).write_text(content, encoding="utf-8", newline="\n")
 
 
 def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_model: TopicModel) -> None:

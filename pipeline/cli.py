@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, TypeVar
 
 import typer
 from rich.console import Console
 
-from pipeline.config import load_config
+from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+
+T = TypeVar("T")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evidence-backed theme analysis of documents.")
 config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
@@ -26,6 +28,10 @@ SetOpt = Annotated[
     Optional[list[str]], typer.Option("--set", help="Override a key: section.key=value (repeatable).")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+InputOpt = Annotated[
+    Optional[str], typer.Option("--input", help="Documents to analyse (same as --set ingest.path=...).")
+]
+JobsOpt = Annotated[int, typer.Option("--jobs", help="Processes for model fits (-1 = every core); outputs do not change.")]
 
 
 @contextmanager
@@ -47,25 +53,15 @@ def _errors_as_exit_codes(debug: bool) -> Iterator[None]:
 def run(
     config: ConfigArg = None,
     set_: SetOpt = None,
-    input_path: Annotated[
-        Optional[str], typer.Option("--input", help="Documents to analyse (same as --set ingest.path=...).")
-    ] = None,
+    input_path: InputOpt = None,
+    jobs: JobsOpt = -1,
     debug: DebugOpt = False,
 ) -> None:
     """Run the whole pipeline and write a new run folder under outputs/<experiment>/."""
-    from pipeline.progress import reporter_for_terminal
     from pipeline.runner import run as run_pipeline
 
     with _errors_as_exit_codes(debug):
-        overrides = list(set_ or [])
-        if input_path is not None:
-            overrides.append(f"ingest.path={_toml_string(input_path)}")
-        resolved = load_config(config, overrides)
-        reporter = reporter_for_terminal(err)
-        try:
-            result = run_pipeline(resolved, reporter)
-        finally:
-            reporter.close()
+        result = _with_progress(run_pipeline, load_config(config, _overrides(set_, input_path)), jobs)
     s = result.summary
     reasons = ", ".join(f"{k} {v}" for k, v in s["drop_reasons"].items()) or "none"
     out.print(
@@ -74,6 +70,38 @@ def run(
         f"outputs: {result.run_dir}",
         markup=False,
     )
+    if s["theme_stability"]:
+        ranked = sorted(s["theme_stability"].items(), key=lambda item: item[1])
+        listed = ", ".join(f"{theme} {value:.3f}" for theme, value in ranked)
+        out.print(f"theme stability over {s['seeds']} seeds (least stable first): {listed}", markup=False)
+
+
+@app.command()
+def sweep(
+    config: ConfigArg = None,
+    k: Annotated[
+        Optional[str], typer.Option("--k", help='Topic counts: "4:16", "4:16:2", "5,7,9" (same as --set sweep.k=...).')
+    ] = None,
+    seeds: Annotated[
+        Optional[int], typer.Option("--seeds", min=1, help="Fits per topic count (same as --set sweep.seeds=...).")
+    ] = None,
+    set_: SetOpt = None,
+    input_path: InputOpt = None,
+    jobs: JobsOpt = -1,
+    debug: DebugOpt = False,
+) -> None:
+    """Fit every (topic count, seed), score coherence, diversity, exclusivity, perplexity, stability; recommend K."""
+    from pipeline.sweep import sweep as run_sweep
+
+    with _errors_as_exit_codes(debug):
+        overrides = _overrides(set_, input_path)
+        if k is not None:
+            overrides.append(f"sweep.k={_toml_string(k)}")
+        if seeds is not None:
+            overrides.append(f"sweep.seeds={seeds}")
+        result = _with_progress(run_sweep, load_config(config, overrides), jobs)
+    out.print(result.text, markup=False, end="")
+    out.print(f"outputs: {result.sweep_dir}", markup=False)
 
 
 @app.command()
@@ -102,6 +130,24 @@ def config_show(config: ConfigArg = None, set_: SetOpt = None, debug: DebugOpt =
     """Print the resolved config (defaults + file + --set) as TOML."""
     with _errors_as_exit_codes(debug):
         out.print(load_config(config, list(set_ or [])).to_toml(), markup=False, end="")
+
+
+def _with_progress(command: Callable[..., T], config: Config, jobs: int) -> T:
+    """command(config, reporter, n_jobs=jobs) with a live progress display on a terminal."""
+    from pipeline.progress import reporter_for_terminal
+
+    reporter = reporter_for_terminal(err)
+    try:
+        return command(config, reporter, n_jobs=jobs)
+    finally:
+        reporter.close()
+
+
+def _overrides(set_: Optional[list[str]], input_path: Optional[str]) -> list[str]:
+    overrides = list(set_ or [])
+    if input_path is not None:
+        overrides.append(f"ingest.path={_toml_string(input_path)}")
+    return overrides
 
 
 def _toml_string(value: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
 
@@ -90,6 +90,9 @@ class ModelConfig(Section):
     )
     eta: float = Field(0.01, gt=0, description="topic-term prior for non-seed terms")
     chunksize: int = Field(2000, ge=1, description="paragraphs per training chunk")
+    seeds: int = Field(
+        1, ge=1, description="models fitted with seeds seed, seed+1, ...; > 1 adds theme stability and weight intervals"
+    )
 
 
 class LabelConfig(Section):
@@ -122,6 +125,47 @@ class LexiconConfig(Section):
     replace: bool = Field(False, description="true: use only the themes given here, not the file's")
 
 
+SweepMetric = Literal["c_npmi", "c_v", "u_mass", "diversity", "exclusivity", "perplexity", "stability"]
+
+
+class SweepConfig(Section):
+    k: str = Field("4:16", description='topic counts: "4:16" (4 to 16), "4:16:2" (step 2), "5,7,9" or a mix')
+    seeds: int = Field(5, ge=1, description="fits per topic count (seeds seed, seed+1, ...); stability needs 2")
+    holdout: float = Field(0.1, ge=0, le=0.5, description="share of kept paragraphs held out for perplexity")
+    top_terms: int = Field(10, ge=2, description="top terms per topic for coherence, diversity and exclusivity")
+    criteria: list[SweepMetric] = Field(
+        ["c_npmi", "stability", "diversity"],
+        min_length=1,
+        description="metrics averaged, each scaled 0-1 across the topic counts, to recommend one",
+    )
+
+    @field_validator("k")
+    @classmethod
+    def _parse_k(cls, value: str) -> str:
+        topic_counts(value)
+        return value
+
+    @property
+    def k_values(self) -> list[int]:
+        return topic_counts(self.k)
+
+
+def topic_counts(spec: str) -> list[int]:
+    """"4:16" -> 4..16, "4:16:2" -> 4, 6, ..., 16, "5,7,9" -> [5, 7, 9]; sorted, each at least 2."""
+    expected = 'expected topic counts like "4:16", "4:16:2" or "5,7,9" (each at least 2)'
+    values: set[int] = set()
+    for item in spec.split(","):
+        parts = item.strip().split(":")
+        if len(parts) > 3 or not all(p.strip().isdigit() for p in parts):
+            raise ValueError(expected)
+        numbers = [int(p) for p in parts]
+        start, stop, step = numbers[0], numbers[min(1, len(numbers) - 1)], numbers[2] if len(numbers) == 3 else 1
+        if step < 1 or stop < start or start < 2:
+            raise ValueError(expected)
+        values.update(range(start, stop + 1, step))
+    return sorted(values)
+
+
 class Config(Section):
     experiment: str = Field("default", description="runs are written to <output_dir>/<experiment>/<run-id>/")
     seed: int = Field(42, ge=0, description="the one seed every random step is given")
@@ -134,6 +178,7 @@ class Config(Section):
     lexicon: LexiconConfig = LexiconConfig()
     model: ModelConfig = ModelConfig()
     label: LabelConfig = LabelConfig()
+    sweep: SweepConfig = SweepConfig()
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -232,7 +277,7 @@ def _describe(exc: ValidationError) -> str:
     given = err.get("input")
     shown = json.dumps(given) if isinstance(given, (str, int, float, bool, type(None))) else type(given).__name__
     # A value that fits none of a union's members fails once per member: say all the ways it could be right.
-    messages = dict.fromkeys(e["msg"] for e in errors if _key_parts(e) == loc)
+    messages = dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in errors if _key_parts(e) == loc)
     return f"config: {key} = {shown}: {' or '.join(messages)}"
 
 

@@ -7,11 +7,13 @@ import sys
 from typing import Any, Protocol
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 
 class Reporter(Protocol):
     def start(self, stage: str) -> None: ...
+
+    def advance(self, stage: str, done: int, total: int) -> None: ...
 
     def finish(self, stage: str, elapsed_s: float, counts: dict[str, Any]) -> None: ...
 
@@ -22,6 +24,9 @@ class SilentReporter:
     def start(self, stage: str) -> None:
         pass
 
+    def advance(self, stage: str, done: int, total: int) -> None:
+        pass
+
     def finish(self, stage: str, elapsed_s: float, counts: dict[str, Any]) -> None:
         pass
 
@@ -30,18 +35,27 @@ class SilentReporter:
 
 
 class RichReporter:
-    """One spinner line per running stage, replaced by a check mark, its time and its counts."""
+    """A spinner line per running stage (with a bar and counts if it reports progress), then a check mark and counts."""
 
     def __init__(self, console: Console):
         self.console = console
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
         self.progress.start()
         self.task: Any = None
 
     def start(self, stage: str) -> None:
         self.task = self.progress.add_task(f"{stage} ...", total=None)
+
+    def advance(self, stage: str, done: int, total: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, description=f"{stage} {done}/{total}", completed=done, total=total)
 
     def finish(self, stage: str, elapsed_s: float, counts: dict[str, Any]) -> None:
         if self.task is not None:

@@ -18,11 +18,13 @@ from pipeline.progress import Reporter, SilentReporter
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
 from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics, seed_matrix
-from pipeline.stages.model import fit_topics
+from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
+from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
 from pipeline.stages.vectorize import vectorize
 from pipeline.stages.weigh import weigh
+from pipeline.types import Document, Lexicon, Paragraph, Tokenized, Vectors
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,20 @@ class RunResult:
     summary: dict[str, Any]
 
 
-class _Stages:
+@dataclass(frozen=True)
+class Prepared:
+    """The corpus up to the model stage: what a run and a sweep share."""
+
+    lexicon: Lexicon
+    documents: list[Document]
+    paragraphs: list[Paragraph]
+    tokenized: Tokenized
+    theme_terms: dict[str, list[str]]
+    kept: list[bool]
+    vectors: Vectors
+
+
+class StageTimer:
     """Times each stage and passes its counts to the manifest and the progress display."""
 
     def __init__(self, reporter: Reporter):
@@ -50,9 +65,8 @@ class _Stages:
         self.reporter.finish(name, elapsed, counts)
 
 
-def run(config: Config, reporter: Reporter | None = None) -> RunResult:
-    """Run every stage on `config` and write a complete run folder; return where it is and a summary."""
-    stages = _Stages(reporter or SilentReporter())
+def prepare(config: Config, stages: StageTimer) -> Prepared:
+    """ingest -> clean -> segment -> tokenize -> vectorize."""
     lexicon = load_lexicon(config.lexicon)
     with stages.stage("ingest") as counts:
         documents = ingest(config.ingest)
@@ -74,21 +88,45 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         lexicon_terms = [t for terms in theme_terms.values() for t in terms]
         vectors = vectorize(tokenized, kept, config.vectorize, lexicon_terms)
         counts["vocabulary"] = len(vectors.terms)
+    return Prepared(lexicon, documents, paragraphs, tokenized, theme_terms, kept, vectors)
+
+
+def run(config: Config, reporter: Reporter | None = None, *, n_jobs: int = -1) -> RunResult:
+    """Run every stage on `config` and write a complete run folder; return where it is and a summary."""
+    stages = StageTimer(reporter or SilentReporter())
+    prepared = prepare(config, stages)
+    lexicon, documents, paragraphs = prepared.lexicon, prepared.documents, prepared.paragraphs
+    tokenized, theme_terms, kept, vectors = prepared.tokenized, prepared.theme_terms, prepared.kept, prepared.vectors
+    seeds = replicate_seeds(config.seed, config.model.seeds)
     with stages.stage("model") as counts:
-        topic_model = fit_topics(vectors, kept, theme_terms, config.model, seed=config.seed)
+        replicates = fit_replicates(vectors, kept, theme_terms, config.model, seed=config.seed, n_jobs=n_jobs)
+        topic_model = replicates[0]
         counts["topics"] = config.model.num_topics
+        counts["seeds"] = len(replicates)
     with stages.stage("label") as counts:
-        labels = label_topics(topic_model, vectors, theme_terms, config.label)
+        replicate_labels = [label_topics(m, vectors, theme_terms, config.label) for m in replicates]
+        labels = replicate_labels[0]
         expanded = expand_lexicon(vectors.counts[np.flatnonzero(kept)], seed_matrix(vectors, theme_terms), config.label)
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
         counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
         doc_ids = [d.doc_id for d in documents]
-        weights = weigh(
-            paragraphs, doc_ids, vectors.counts, expanded, topic_model, labels, lexicon.names, config.label,
-            vectors.terms, tokenized.surface,
-        )
+        weights = combine_replicates([
+            weigh(
+                paragraphs, doc_ids, vectors.counts, expanded, model, model_labels, lexicon.names, config.label,
+                vectors.terms, tokenized.surface,
+            )
+            for model, model_labels in zip(replicates, replicate_labels)
+        ])
         counts["themes"] = len(lexicon.names)
+    if len(replicates) > 1:
+        with stages.stage("stability") as counts:
+            alignment = align_topics(replicates, replicate_labels, seeds)
+            n_tokens = np.asarray(vectors.counts.sum(axis=1)).ravel()
+            stability = theme_stability(
+                replicates, replicate_labels, lexicon.names, n_tokens, alignment, weights, config.label.top_terms
+            )
+            counts["least_stable"] = stability.themes[int(np.argmin(stability.stability))]
     with stages.stage("write") as counts:
         rows_of = {doc_id: [] for doc_id in doc_ids}
         for i, p in enumerate(paragraphs):
@@ -102,6 +140,9 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, vectors),
             "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, vectors, tokenized.surface),
         }
+        if len(replicates) > 1:
+            tables["theme_stability.csv"] = artifacts.theme_stability_table(stability)
+            tables["topic_stability.csv"] = artifacts.topic_stability_table(alignment, labels)
         config_hash = config.hash()
         folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))
         try:
@@ -132,6 +173,8 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         "topics": config.model.num_topics,
         "labeled_topics": sum(t != "unlabeled" for t in labels.theme),
         "drop_reasons": _count_reasons(paragraphs),
+        "seeds": len(replicates),
+        "theme_stability": dict(zip(stability.themes, stability.stability.tolist())) if len(replicates) > 1 else {},
     }
     return RunResult(run_dir=run_dir, run_id=folder.run_id, summary=summary)
 

@@ -116,3 +116,28 @@ class ThemeWeights:
     paragraph: np.ndarray
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
+    # Multi-seed runs: the document weights' interval across seed replicates (`document` is then their mean).
+    document_lo: np.ndarray | None = None
+    document_hi: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class TopicAlignment:
+    """Each seed replicate's topics matched to the first replicate's (Hungarian on topic-term cosine)."""
+
+    seeds: list[int]
+    matched: np.ndarray  # replicates x topics: replicate r's topic paired with the first replicate's topic k
+    stability: np.ndarray  # per first-replicate topic: mean cosine of its matched topics over replicate pairs
+    label_agreement: np.ndarray  # per first-replicate topic: share of other replicates giving its match the same theme
+
+
+@dataclass(frozen=True)
+class ThemeStability:
+    """Per theme, how far its topics and weights move when only the seed changes (multi-seed runs)."""
+
+    themes: list[str]
+    stability: np.ndarray  # mean cosine over replicate pairs of the theme's topic profile, 0 where one has none
+    labeled_share: np.ndarray  # share of replicates with at least one topic labeled with the theme
+    top_terms_agreement: np.ndarray  # mean Jaccard overlap of the profiles' top terms over replicate pairs
+    topic_stability: np.ndarray  # mean aligned stability of the first replicate's topics with this theme (NaN: none)
+    mean_interval: np.ndarray  # mean width of the theme's document-weight interval

@@ -9,6 +9,7 @@ from gensim.models import LdaModel
 
 from pipeline.config import ModelConfig
 from pipeline.errors import ConfigError
+from pipeline.parallel import map_in_order
 from pipeline.types import TopicModel, Vectors
 
 # gensim logs every pass at INFO; our progress display says what matters.
@@ -19,15 +20,13 @@ def fit_topics(
     vectors: Vectors, kept: list[bool], theme_terms: dict[str, list[str]], config: ModelConfig, *, seed: int
 ) -> TopicModel:
     """Fit LDA; topic k < number of seeded themes is anchored to that theme through the eta prior."""
-    vocab = vectors.dictionary.token2id
-    seeded = {theme: [vocab[t] for t in terms if t in vocab] for theme, terms in theme_terms.items()}
-    seeded = {theme: ids for theme, ids in seeded.items() if ids} if config.seeded else {}
+    seeded = seeded_term_ids(vectors, theme_terms, config)
     if len(seeded) > config.num_topics:
         raise ConfigError(
             f"config: model.num_topics = {config.num_topics} is less than the {len(seeded)} seeded themes; "
             f"use at least {len(seeded)} or set model.seeded = false"
         )
-    num_terms = len(vocab)
+    num_terms = len(vectors.dictionary)
     training = [row for row, keep in zip(vectors.bow, kept) if row and keep]
     if num_terms == 0 or not training:
         raise ConfigError(
@@ -60,6 +59,45 @@ def fit_topics(
         doc_topic=infer_doc_topic(model, [row if keep else [] for row, keep in zip(vectors.bow, kept)]),
         seed_theme=seed_theme,
     )
+
+
+def fit_replicates(
+    vectors: Vectors,
+    kept: list[bool],
+    theme_terms: dict[str, list[str]],
+    config: ModelConfig,
+    *,
+    seed: int,
+    n_jobs: int = -1,
+) -> list[TopicModel]:
+    """`config.seeds` models, replicate i fitted with seed + i (in parallel); replicate 0 is the single-seed model."""
+    return map_in_order(
+        _fit_with_seed,
+        replicate_seeds(seed, config.seeds),
+        n_jobs=n_jobs,
+        vectors=vectors,
+        kept=kept,
+        theme_terms=theme_terms,
+        config=config,
+    )
+
+
+def _fit_with_seed(seed: int, **inputs) -> TopicModel:
+    return fit_topics(**inputs, seed=seed)
+
+
+def replicate_seeds(seed: int, n: int) -> list[int]:
+    """The seeds of n replicates: the config seed first, so one replicate is exactly the single-seed run."""
+    return [seed + i for i in range(n)]
+
+
+def seeded_term_ids(vectors: Vectors, theme_terms: dict[str, list[str]], config: ModelConfig) -> dict[str, list[int]]:
+    """Themes that anchor a topic (those with a seed term in the vocabulary) and their term ids; {} when unseeded."""
+    if not config.seeded:
+        return {}
+    vocab = vectors.dictionary.token2id
+    seeded = {theme: [vocab[t] for t in terms if t in vocab] for theme, terms in theme_terms.items()}
+    return {theme: ids for theme, ids in seeded.items() if ids}
 
 
 def _eta_matrix(seeded: dict[str, list[int]], config: ModelConfig, num_terms: int) -> np.ndarray:
