@@ -1,7 +1,8 @@
 """The run folder: output tables with fixed schemas, the fitted models, config.toml and manifest.json.
 
 A run is written into a hidden temporary folder beside its final place and renamed when complete, so an
-interrupted run never leaves a folder that looks finished, and earlier runs are never touched.
+interrupted run never leaves a folder that looks finished, and earlier runs are never touched. A temporary
+folder left by a killed run (SIGKILL, power loss) is removed by the next run in the same experiment.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import os
 import platform
 import shutil
+import socket
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import PipelineError, PipelineWarning
 from pipeline.types import Document, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
 
 FLOAT_FORMAT = "%.8f"
@@ -32,6 +36,7 @@ class StageRecord:
     name: str
     elapsed_s: float
     counts: dict[str, Any] = field(default_factory=dict)
+    warnings: list[PipelineWarning] = field(default_factory=list)
 
 
 def make_run_id(config_hash: str, now: datetime | None = None) -> str:
@@ -41,15 +46,34 @@ def make_run_id(config_hash: str, now: datetime | None = None) -> str:
 
 
 class RunFolder:
-    """Writes into `<experiment dir>/.tmp-<run-id>/`; `commit()` renames it to `<experiment dir>/<run-id>/`."""
+    """Writes into `<experiment dir>/.tmp-<run-id>-<pid>@<host>/`, renamed to `<experiment dir>/<run-id>/` when
+    the `with` block ends without an error and removed when it ends with one (an OSError becomes a PipelineError)."""
 
     def __init__(self, output_dir: Path, experiment: str, run_id: str):
         self.experiment_dir = output_dir / experiment
-        self.experiment_dir.mkdir(parents=True, exist_ok=True)
-        self.run_id = self._free_id(run_id)
-        self.final = self.experiment_dir / self.run_id
-        self.path = self.experiment_dir / f".tmp-{self.run_id}-{os.getpid()}"
-        self.path.mkdir()
+        try:
+            self.experiment_dir.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned(self.experiment_dir)
+            self.run_id = self._free_id(run_id)
+            self.final = self.experiment_dir / self.run_id
+            self.path = self.experiment_dir / f".tmp-{self.run_id}-{os.getpid()}@{socket.gethostname()}"
+            self.path.mkdir()
+        except OSError as exc:
+            raise PipelineError(f"output_dir: cannot create a run folder in {self.experiment_dir} ({exc})") from None
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
+        if exc is None:
+            try:
+                self.commit()
+                return
+            except OSError as commit_error:
+                exc = commit_error
+        self.discard()
+        if isinstance(exc, OSError):
+            raise PipelineError(f"{self.final}: writing the run failed, nothing was kept ({exc})") from exc
 
     def _free_id(self, run_id: str) -> str:
         candidate, n = run_id, 1
@@ -64,6 +88,29 @@ class RunFolder:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _remove_abandoned(experiment_dir: Path) -> None:
+    """Delete temporary folders of runs from this machine whose process is gone (killed before finishing)."""
+    if os.name != "posix":  # os.kill(pid, 0) only probes on POSIX; elsewhere it would stop the process
+        return
+    host = socket.gethostname()
+    for folder in experiment_dir.glob(".tmp-*"):
+        owner, _, folder_host = folder.name.rpartition("@")
+        pid = owner.rpartition("-")[2]
+        if folder_host != host or not pid.isdigit() or _process_exists(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
@@ -220,6 +267,20 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def warning_summary(stages: list[StageRecord]) -> dict[str, Any]:
+    """Every warning in order, and per reason how many inputs were skipped and how many repaired."""
+    entries = [
+        {"stage": s.name, "action": w.action, "reason": w.reason, "message": str(w)} for s in stages for w in s.warnings
+    ]
+    return {
+        "warnings": entries,
+        **{
+            action: dict(sorted(Counter(e["reason"] for e in entries if e["action"] == action).items()))
+            for action in ("skipped", "repaired")
+        },
+    }
+
+
 def write_manifest(
     folder: Path,
     *,
@@ -230,6 +291,7 @@ def write_manifest(
     documents: list[Document],
     stages: list[StageRecord],
 ) -> dict[str, Any]:
+    """manifest.json: what ran on which inputs, what each stage did, and every warning; written last."""
     outputs = {
         str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
     }
@@ -241,9 +303,11 @@ def write_manifest(
         "seed": seed,
         "packages": package_versions(),
         "inputs": [
-            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text)} for d in documents
+            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text), "encoding": d.encoding}
+            for d in documents
         ],
         "stages": [{"name": s.name, "elapsed_s": round(s.elapsed_s, 4), **s.counts} for s in stages],
+        **warning_summary(stages),
         "outputs": outputs,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -53,10 +53,11 @@ def run(
     debug: DebugOpt = False,
 ) -> None:
     """Run the whole pipeline and write a new run folder under outputs/<experiment>/."""
-    from pipeline.progress import reporter_for_terminal
-    from pipeline.runner import run as run_pipeline
-
     with _errors_as_exit_codes(debug):
+        # Imported here so `themes --help` stays quick, and inside the handler so Ctrl-C during import exits cleanly.
+        from pipeline.progress import reporter_for_terminal
+        from pipeline.runner import run as run_pipeline
+
         overrides = list(set_ or [])
         if input_path is not None:
             overrides.append(f"ingest.path={_toml_string(input_path)}")
@@ -67,13 +68,27 @@ def run(
         finally:
             reporter.close()
     s = result.summary
-    reasons = ", ".join(f"{k} {v}" for k, v in s["drop_reasons"].items()) or "none"
+    reasons = _counted(s["drop_reasons"]) or "none"
     out.print(
         f"{s['documents']} documents, {s['paragraphs_kept']} paragraphs kept, {s['paragraphs_dropped']} dropped "
         f"({reasons})\nvocabulary {s['vocabulary']} terms, {s['topics']} topics ({s['labeled_topics']} labeled)\n"
-        f"outputs: {result.run_dir}",
+        f"{_adjustments(s)}outputs: {result.run_dir}",
         markup=False,
     )
+
+
+def _adjustments(summary: dict) -> str:
+    """"skipped 2 (binary 1, empty 1); repaired 1 (cp1252 1)\n", or "" when the input needed neither."""
+    parts = [
+        f"{action} {sum(counts.values())} ({_counted(counts)})"
+        for action in ("skipped", "repaired")
+        if (counts := summary[action])
+    ]
+    return "; ".join(parts) + "\n" if parts else ""
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 @app.command()

@@ -20,6 +20,7 @@ class Document:
     text: str
     date: str = ""  # ISO YYYY-MM-DD or ""
     metadata: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"  # how the file's bytes were decoded into `text` (utf-8-sig, utf-16, cp1252, ...)
 
 
 @dataclass(frozen=True)
