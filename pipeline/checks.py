@@ -7,8 +7,9 @@ import warnings
 from collections import Counter
 from collections.abc import Container
 
-from pipeline.errors import InputError, PipelineWarning
-from pipeline.types import Document, Paragraph
+from pipeline.config import VectorizeConfig
+from pipeline.errors import ConfigError, InputError, PipelineWarning
+from pipeline.types import Document, Paragraph, Tokenized, Vectors
 
 
 def check_paragraphs(documents: list[Document], paragraphs: list[Paragraph]) -> None:
@@ -31,18 +32,32 @@ def check_paragraphs(documents: list[Document], paragraphs: list[Paragraph]) -> 
             warnings.warn(PipelineWarning(message + "its weights are all 'other'", reason="all_boilerplate"))
 
 
-def check_lexicon_coverage(theme_terms: dict[str, list[str]], vocabulary: Container[str]) -> None:
-    """Warn about themes none of whose seed terms is in the model vocabulary: they can get no weight."""
-    absent = [theme for theme, terms in theme_terms.items() if not any(t in vocabulary for t in terms)]
+def check_vocabulary(tokenized: Tokenized, kept: list[bool], vectors: Vectors, config: VectorizeConfig) -> None:
+    """ConfigError naming the filters when they drop every term the kept paragraphs have."""
+    if vectors.terms:
+        return
+    found = {t for tokens, keep in zip(tokenized.tokens, kept) if keep for t in tokens}
+    if found:
+        # Small corpora hit this: with one paragraph, every term is in more than half of the paragraphs.
+        raise ConfigError(
+            f"vectorize: the filters drop all {len(found)} terms of the {sum(kept)} kept paragraph(s) "
+            f"(vectorize.no_below = {config.no_below}, vectorize.no_above = {config.no_above}); "
+            "lower no_below or raise no_above (1.0 keeps terms found in every paragraph)"
+        )
+
+
+def check_lexicon_coverage(theme_terms: dict[str, list[str]], present: Container[str]) -> None:
+    """Warn about themes none of whose seed terms occurs in a kept paragraph: they can get no weight."""
+    absent = [theme for theme, terms in theme_terms.items() if not any(t in present for t in terms)]
     if absent and len(absent) == len(theme_terms):
         message = (
-            f"lexicon: no seed term of any of the {len(absent)} themes is in the corpus vocabulary, so every "
+            f"lexicon: no seed term of any of the {len(absent)} themes occurs in the kept paragraphs, so every "
             "paragraph is 'other'; see lexicon_coverage.csv"
         )
         warnings.warn(PipelineWarning(message, reason="lexicon_absent"))
         return
     for theme in absent:
-        message = f"lexicon theme '{theme}': none of its seed terms is in the corpus vocabulary; see lexicon_coverage.csv"
+        message = f"lexicon theme '{theme}': none of its seed terms occurs in the kept paragraphs; see lexicon_coverage.csv"
         warnings.warn(PipelineWarning(message, reason="theme_absent"))
 
 

@@ -70,6 +70,20 @@ class Vectors:
 
 
 @dataclass(frozen=True)
+class EvidenceCounts:
+    """Paragraphs x terms counts for lexicon evidence: the vocabulary, then seed terms it lacks (phrases too)."""
+
+    counts: sp.csr_matrix
+    terms: list[str]
+    surface: dict[str, str]  # display form of every term
+
+    def present_terms(self, kept: list[bool]) -> set[str]:
+        """The terms (seeds among them) that occur at least once in a kept paragraph."""
+        occurs = np.asarray(self.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
+        return {t for t, seen in zip(self.terms, occurs) if seen}
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Themes and their seed terms as the user wrote them (phrases allowed)."""
 
@@ -117,3 +131,4 @@ class ThemeWeights:
     paragraph: np.ndarray
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
+    theme_terms: ThemeTerms | None = None  # the term weights behind the evidence, learned terms included

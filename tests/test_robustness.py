@@ -318,9 +318,19 @@ def test_fewer_paragraphs_than_topics_fits_fewer_topics_with_a_warning(write_cor
 
 def test_seeded_topics_are_kept_when_paragraphs_are_fewer(write_corpus, tmp_path, themes_run):
     corpus = write_corpus({"a.txt": "Economy\n\nThe digital economy and network security grew.\n"})
-    run_dir = only_run(tmp_path, themes_run(corpus, "model.num_topics=10"))
+    single_words = ["lexicon.replace=true", 'lexicon.themes.economy=["economy"]', 'lexicon.themes.security=["security"]']
+    run_dir = only_run(tmp_path, themes_run(corpus, "model.num_topics=10", "model.seeded=true", lexicon=single_words))
     topics = table(run_dir, "topics.csv")  # one paragraph, but each theme whose seeds occur keeps its topic
     assert list(topics["seed_theme"]) == ["economy", "security"]
+
+
+def test_vocabulary_filters_that_leave_nothing_are_a_one_line_error_naming_them(write_corpus, themes_run):
+    corpus = write_corpus({"one.txt": "Title\n\nOne paragraph about the digital economy and network security.\n"})
+    line = error_line(themes_run(corpus, "vectorize.no_below=1", "vectorize.no_above=0.5"), 2)
+    assert line == (
+        "error: vectorize: the filters drop all 5 terms of the 1 kept paragraph(s) (vectorize.no_below = 1, "
+        "vectorize.no_above = 0.5); lower no_below or raise no_above (1.0 keeps terms found in every paragraph)"
+    )
 
 
 def test_a_lexicon_absent_from_the_corpus_gives_all_other_with_a_warning(write_corpus, tmp_path, themes_run):
@@ -331,7 +341,7 @@ def test_a_lexicon_absent_from_the_corpus_gives_all_other_with_a_warning(write_c
     )
     run_dir = only_run(tmp_path, result)
     assert warning_lines(result) == [
-        "warning: lexicon: no seed term of any of the 2 themes is in the corpus vocabulary, so every paragraph is "
+        "warning: lexicon: no seed term of any of the 2 themes occurs in the kept paragraphs, so every paragraph is "
         "'other'; see lexicon_coverage.csv"
     ]
     assert (table(run_dir, "paragraphs.csv")["other"] == 1.0).all()
@@ -343,7 +353,7 @@ def test_a_theme_whose_seeds_are_absent_is_named(write_corpus, tmp_path, themes_
     result = themes_run(corpus, 'lexicon.themes.space=["rocket"]')
     only_run(tmp_path, result)
     assert warning_lines(result) == [
-        "warning: lexicon theme 'space': none of its seed terms is in the corpus vocabulary; see lexicon_coverage.csv"
+        "warning: lexicon theme 'space': none of its seed terms occurs in the kept paragraphs; see lexicon_coverage.csv"
     ]
 
 
