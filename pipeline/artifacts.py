@@ -312,3 +312,24 @@ def write_manifest(
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write beside `path`, then rename over it: a reader sees the old file or the new one, never half of one."""
+    temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    try:
+        temporary.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def update_output_hashes(folder: Path, names: list[str], owned_prefix: str) -> None:
+    """Record the sha256 of `names` (relative to `folder`) in its manifest.json; entries under `owned_prefix`
+    that are not in `names` were replaced by them and are forgotten."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    outputs = {k: v for k, v in manifest.get("outputs", {}).items() if not k.startswith(owned_prefix)}
+    outputs.update({name: sha256_file(folder / name) for name in names})
+    manifest["outputs"] = dict(sorted(outputs.items()))
+    write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

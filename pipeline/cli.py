@@ -112,6 +112,22 @@ def evaluate(
     out.print(f"outputs: {written}", markup=False)
 
 
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")],
+    sweep: Annotated[
+        Optional[Path], typer.Option("--sweep", help="A sweep folder (or its sweep.csv) to chart in the report.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Rebuild RUN_DIR/report.html and RUN_DIR/charts/*.svg from the run's saved files (no refitting)."""
+    from pipeline.report import write_report
+
+    with _errors_as_exit_codes(debug):
+        written = write_report(run_dir, sweep)
+    out.print("\n".join(f"wrote {path}" for path in written), markup=False)
+
+
 @config_app.command("show")
 def config_show(config: ConfigArg = None, set_: SetOpt = None, debug: DebugOpt = False) -> None:
     """Print the resolved config (defaults + file + --set) as TOML."""

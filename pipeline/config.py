@@ -133,6 +133,15 @@ class LexiconConfig(Section):
     replace: bool = Field(False, description="true: use only the themes given here, not the file's")
 
 
+class ReportConfig(Section):
+    enabled: bool = Field(True, description="write report.html and charts/*.svg into every run folder")
+    max_documents: int = Field(
+        60, ge=1, description="documents drawn in the heatmap, bars and similarity matrix (the longest ones)"
+    )
+    paragraphs_per_theme: int = Field(3, ge=0, description="most representative paragraphs quoted per theme")
+    terms_per_theme: int = Field(20, ge=1, description="top terms listed per theme")
+
+
 class Config(Section):
     experiment: str = Field("default", description="runs are written to <output_dir>/<experiment>/<run-id>/")
     seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
@@ -145,6 +154,7 @@ class Config(Section):
     lexicon: LexiconConfig = LexiconConfig()
     model: ModelConfig = ModelConfig()
     label: LabelConfig = LabelConfig()
+    report: ReportConfig = ReportConfig()
 
     @field_validator("experiment")
     @classmethod

@@ -18,6 +18,7 @@ from pipeline.config import Config
 from pipeline.errors import PipelineWarning
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter, summarize_warnings
+from pipeline.report import write_report
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
 from pipeline.stages.evidence import evidence_counts, seed_matrix
@@ -143,6 +144,8 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
                 documents=documents,
                 stages=stages.records,
             )
+            if config.report.enabled:
+                write_report(folder.path)
         run_dir = folder.final
         counts["files"] = len(tables) + 2
     summary = {
