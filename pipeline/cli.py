@@ -58,22 +58,30 @@ def run(
     debug: DebugOpt = False,
 ) -> None:
     """Run the whole pipeline and write a new run folder under outputs/<experiment>/."""
-    from pipeline.runner import run as run_pipeline
-
     with _errors_as_exit_codes(debug):
+        # Imported here so `themes --help` stays quick, and inside the handler so Ctrl-C during import exits cleanly.
+        from pipeline.runner import run as run_pipeline
+
         result = _with_progress(run_pipeline, load_config(config, _overrides(set_, input_path)), jobs)
     s = result.summary
-    reasons = ", ".join(f"{k} {v}" for k, v in s["drop_reasons"].items()) or "none"
+    reasons = _counted(s["drop_reasons"]) or "none"
     out.print(
         f"{s['documents']} documents, {s['paragraphs_kept']} paragraphs kept, {s['paragraphs_dropped']} dropped "
         f"({reasons})\nvocabulary {s['vocabulary']} terms, {s['topics']} topics ({s['labeled_topics']} labeled)\n"
-        f"outputs: {result.run_dir}",
+        f"{_adjustments(s)}outputs: {result.run_dir}",
         markup=False,
     )
     if s["theme_stability"]:
-        ranked = sorted(s["theme_stability"].items(), key=lambda item: item[1])
-        listed = ", ".join(f"{theme} {value:.3f}" for theme, value in ranked)
-        out.print(f"theme stability over {s['seeds']} seeds (least stable first): {listed}", markup=False)
+        out.print(_stability_line(s["theme_stability"], s["seeds"]), markup=False)
+
+
+def _stability_line(stability: dict[str, float], seeds: int) -> str:
+    """"theme stability over 5 seeds (least stable first): a 0.41, b 0.97; no topic in any seed: c"."""
+    ranked = sorted(((v, t) for t, v in stability.items() if v == v), key=lambda item: item[0])
+    line = f"theme stability over {seeds} seeds (least stable first): "
+    line += ", ".join(f"{theme} {value:.3f}" for value, theme in ranked) or "none"
+    without = [t for t, v in stability.items() if v != v]  # NaN: no seed's model has a topic for the theme
+    return line + (f"; no topic in any seed: {', '.join(without)}" if without else "")
 
 
 @app.command()
@@ -91,9 +99,9 @@ def sweep(
     debug: DebugOpt = False,
 ) -> None:
     """Fit every (topic count, seed), score coherence, diversity, exclusivity, perplexity, stability; recommend K."""
-    from pipeline.sweep import sweep as run_sweep
-
     with _errors_as_exit_codes(debug):
+        from pipeline.sweep import sweep as run_sweep
+
         overrides = _overrides(set_, input_path)
         if k is not None:
             overrides.append(f"sweep.k={_toml_string(k)}")
@@ -102,6 +110,20 @@ def sweep(
         result = _with_progress(run_sweep, load_config(config, overrides), jobs)
     out.print(result.text, markup=False, end="")
     out.print(f"outputs: {result.sweep_dir}", markup=False)
+
+
+def _adjustments(summary: dict) -> str:
+    """"skipped 2 (binary 1, empty 1); repaired 1 (cp1252 1)\n", or "" when the input needed neither."""
+    parts = [
+        f"{action} {sum(counts.values())} ({_counted(counts)})"
+        for action in ("skipped", "repaired")
+        if (counts := summary[action])
+    ]
+    return "; ".join(parts) + "\n" if parts else ""
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 @app.command()
@@ -123,6 +145,22 @@ def evaluate(
     for table in evaluation_tables(evaluation):
         out.print(table, markup=False)
     out.print(f"outputs: {written}", markup=False)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")],
+    sweep: Annotated[
+        Optional[Path], typer.Option("--sweep", help="A sweep folder (or its sweep.csv) to chart in the report.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Rebuild RUN_DIR/report.html and RUN_DIR/charts/*.svg from the run's saved files (no refitting)."""
+    from pipeline.report import write_report
+
+    with _errors_as_exit_codes(debug):
+        written = write_report(run_dir, sweep)
+    out.print("\n".join(f"wrote {path}" for path in written), markup=False)
 
 
 @config_app.command("show")

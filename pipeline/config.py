@@ -19,7 +19,8 @@ from pipeline.errors import ConfigError
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan pass `ge=0`-style bounds but break the arithmetic downstream, so no setting takes them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class IngestConfig(Section):
@@ -76,12 +77,13 @@ class VectorizeConfig(Section):
     no_below: int = Field(2, ge=1, description="drop terms found in fewer paragraphs than this")
     no_above: float = Field(0.5, gt=0, le=1, description="drop terms found in more than this share of paragraphs")
     keep_n: int = Field(100_000, ge=1, description="keep at most this many terms (most frequent)")
-    keep_lexicon_terms: bool = Field(True, description="lexicon terms survive the two filters above")
 
 
 class ModelConfig(Section):
-    num_topics: int = Field(10, ge=1, description="topics in all: one seeded topic per theme plus free topics")
-    seeded: bool = Field(True, description="anchor one topic per theme with its seed terms (eta prior)")
+    num_topics: int = Field(10, ge=1, description="topics in all (seeded topics included)")
+    seeded: bool = Field(
+        False, description="anchor one topic per theme with its seed terms (eta prior); makes the model depend on the lexicon"
+    )
     seed_weight: float = Field(1.0, gt=0, description="prior weight of a seed term in its theme's topic")
     passes: int = Field(20, ge=1, description="passes over the corpus")
     iterations: int = Field(200, ge=1, description="inference iterations per paragraph")
@@ -113,6 +115,15 @@ class LabelConfig(Section):
     expand_iterations: int = Field(0, ge=0, description="rounds of lexicon expansion from co-occurring terms (0 = off)")
     expand_terms: int = Field(30, ge=0, description="most expansion terms added per theme")
     expand_weight: float = Field(0.5, ge=0, description="highest weight of an expansion term (a seed weighs about 1)")
+    learn_iterations: int = Field(
+        5, ge=0, description="rounds of seeded EM learning each theme's other words from seeded paragraphs (0 = seeds only)"
+    )
+    learn_floor: float = Field(
+        0.2, ge=0, description="learned evidence every kept paragraph gets, spread over themes by the learned model"
+    )
+    learn_weight: float = Field(
+        1.5, ge=0, description="learned evidence per nat of topicality (how much better the theme models fit than the background)"
+    )
     min_score: float = Field(
         0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'
     )
@@ -123,6 +134,15 @@ class LexiconConfig(Section):
     path: str = Field("", description='theme lexicon TOML; "" = the bundled default lexicon')
     themes: dict[str, list[str]] = Field({}, description="themes to add (or override) as name = [seed terms]")
     replace: bool = Field(False, description="true: use only the themes given here, not the file's")
+
+
+class ReportConfig(Section):
+    enabled: bool = Field(True, description="write report.html and charts/*.svg into every run folder")
+    max_documents: int = Field(
+        60, ge=1, description="documents drawn in the heatmap, bars and similarity matrix (the longest ones)"
+    )
+    paragraphs_per_theme: int = Field(3, ge=0, description="most representative paragraphs quoted per theme")
+    terms_per_theme: int = Field(20, ge=1, description="top terms listed per theme")
 
 
 SweepMetric = Literal["c_npmi", "c_v", "u_mass", "diversity", "exclusivity", "perplexity", "stability"]
@@ -168,7 +188,7 @@ def topic_counts(spec: str) -> list[int]:
 
 class Config(Section):
     experiment: str = Field("default", description="runs are written to <output_dir>/<experiment>/<run-id>/")
-    seed: int = Field(42, ge=0, description="the one seed every random step is given")
+    seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
     ingest: IngestConfig = IngestConfig()
     clean: CleanConfig = CleanConfig()
@@ -179,6 +199,15 @@ class Config(Section):
     model: ModelConfig = ModelConfig()
     label: LabelConfig = LabelConfig()
     sweep: SweepConfig = SweepConfig()
+    report: ReportConfig = ReportConfig()
+
+    @field_validator("experiment")
+    @classmethod
+    def _one_folder(cls, name: str) -> str:
+        # The experiment names a folder inside output_dir; a run must never write outside it.
+        if not name or name.startswith(".") or any(c in name for c in "/\\") or not name.isprintable():
+            raise ValueError("expected a folder name: not empty, no / or \\, not starting with a dot")
+        return name
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -208,7 +237,10 @@ def validate(raw: dict[str, Any]) -> Config:
 
 
 def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte in the name, a symlink loop
+        raise ConfigError(f"config {path!r}: not a usable path ({exc})") from None
     if resolved in seen:
         chain = " -> ".join(str(p) for p in (*seen, resolved))
         raise ConfigError(f"config {path}: `extends` forms a cycle ({chain})")
@@ -216,10 +248,12 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config {path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config {path}: cannot read ({exc.__class__.__name__})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path}: not valid TOML ({exc})") from None
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
+        raise ConfigError(f"config {path}: cannot read ({exc.__class__.__name__})") from None
+    except RecursionError:
+        raise ConfigError(f"config {path}: not valid TOML (arrays or tables nested too deeply)") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -250,6 +284,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:
+        raise ConfigError(f"--set {text!r}: value nested too deeply") from None
     return [p.strip() for p in parts], parsed
 
 

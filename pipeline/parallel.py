@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -22,23 +23,31 @@ def map_in_order(
     """[function(task, **shared) for task in tasks], in that order whatever `n_jobs` (-1 = every core).
 
     Each job runs with one BLAS thread, in a worker or here: a result must not depend on how many threads summed
-    its floats, so outputs are byte-identical for any `n_jobs`. `on_done(count)` is called as jobs finish.
+    its floats, so outputs are byte-identical for any `n_jobs`. Warnings the jobs raise are raised again here,
+    each distinct one once, in task order (a worker's would otherwise be lost). `on_done(count)` is called as
+    jobs finish.
     """
-    results: list[Any] = [None] * len(tasks)
+    outcomes: list[Any] = [None] * len(tasks)
     if n_jobs == 1 or len(tasks) <= 1:
-        for i, task in enumerate(tasks):
-            results[i] = _limited(function, i, task, shared)[1]
-            if on_done:
-                on_done(i + 1)
-        return results
-    jobs = (delayed(_limited)(function, i, task, shared) for i, task in enumerate(tasks))
-    for done, (i, result) in enumerate(Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs), start=1):
-        results[i] = result
+        done_in_order = (_job(function, i, task, shared) for i, task in enumerate(tasks))
+    else:
+        jobs = (delayed(_job)(function, i, task, shared) for i, task in enumerate(tasks))
+        done_in_order = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+    for done, (i, result, caught) in enumerate(done_in_order, start=1):
+        outcomes[i] = (result, caught)
         if on_done:
             on_done(done)
-    return results
+    seen: set[tuple[type, str]] = set()
+    for _, caught in outcomes:
+        for warning in caught:
+            if (type(warning), str(warning)) not in seen:
+                seen.add((type(warning), str(warning)))
+                warnings.warn(warning, stacklevel=2)
+    return [result for result, _ in outcomes]
 
 
-def _limited(function: Callable[..., T], index: int, task: Any, shared: dict[str, Any]) -> tuple[int, T]:
-    with threadpool_limits(limits=1):
-        return index, function(task, **shared)
+def _job(function: Callable[..., T], index: int, task: Any, shared: dict[str, Any]) -> tuple[int, T, list[Warning]]:
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(task, **shared)
+    return index, result, [w.message for w in caught]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,12 +13,16 @@ from typing import Any
 import numpy as np
 
 from pipeline import artifacts
+from pipeline.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
 from pipeline.config import Config
+from pipeline.errors import PipelineWarning
 from pipeline.lexicon import load_lexicon
-from pipeline.progress import Reporter, SilentReporter
+from pipeline.progress import Reporter, SilentReporter, summarize_warnings
+from pipeline.report import write_report
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
-from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics, seed_matrix
+from pipeline.stages.evidence import evidence_counts, seed_matrix
+from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics
 from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
@@ -48,7 +53,7 @@ class Prepared:
 
 
 class StageTimer:
-    """Times each stage and passes its counts to the manifest and the progress display."""
+    """Times each stage, records the PipelineWarnings it raises, and passes both to the manifest and the display."""
 
     def __init__(self, reporter: Reporter):
         self.reporter = reporter
@@ -59,10 +64,26 @@ class StageTimer:
         counts: dict[str, Any] = {}
         self.reporter.start(name)
         began = time.perf_counter()
-        yield counts
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", PipelineWarning)
+                yield counts
+        finally:
+            ours = self._sort_warnings(caught)  # shown even when the stage fails: they may explain why
         elapsed = time.perf_counter() - began
-        self.records.append(artifacts.StageRecord(name, elapsed, counts))
+        self.records.append(artifacts.StageRecord(name, elapsed, counts, ours))
         self.reporter.finish(name, elapsed, counts)
+
+    def _sort_warnings(self, caught: list[warnings.WarningMessage]) -> list[PipelineWarning]:
+        """Print ours through the reporter; hand anything else (a library's warning) back to Python's filters."""
+        ours = [w.message for w in caught if isinstance(w.message, PipelineWarning)]
+        for line in summarize_warnings(ours):
+            self.reporter.warn(line)
+        for w in caught:
+            if not isinstance(w.message, PipelineWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        return ours
 
 
 def prepare(config: Config, stages: StageTimer) -> Prepared:
@@ -79,15 +100,16 @@ def prepare(config: Config, stages: StageTimer) -> Prepared:
         paragraphs = segment(documents, lines, config.segment)
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
+        check_paragraphs(documents, paragraphs)
     with stages.stage("tokenize") as counts:
-        tokenized = tokenize(paragraphs, config.tokenize, lexicon)
-        theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
+        tokenized = tokenize(paragraphs, config.tokenize)
         counts["tokens"] = sum(map(len, tokenized.tokens))
     kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
-        lexicon_terms = [t for terms in theme_terms.values() for t in terms]
-        vectors = vectorize(tokenized, kept, config.vectorize, lexicon_terms)
+        vectors = vectorize(tokenized, kept, config.vectorize)
         counts["vocabulary"] = len(vectors.terms)
+        check_vocabulary(tokenized, kept, vectors, config.vectorize)
+    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
     return Prepared(lexicon, documents, paragraphs, tokenized, theme_terms, kept, vectors)
 
 
@@ -99,22 +121,26 @@ def run(config: Config, reporter: Reporter | None = None, *, n_jobs: int = -1) -
     tokenized, theme_terms, kept, vectors = prepared.tokenized, prepared.theme_terms, prepared.kept, prepared.vectors
     seeds = replicate_seeds(config.seed, config.model.seeds)
     with stages.stage("model") as counts:
-        replicates = fit_replicates(vectors, kept, theme_terms, config.model, seed=config.seed, n_jobs=n_jobs)
+        # The lexicon's only way into the model is an explicit choice to seed topics with it.
+        anchors = theme_terms if config.model.seeded else {}
+        replicates = fit_replicates(vectors, kept, anchors, config.model, seed=config.seed, n_jobs=n_jobs)
         topic_model = replicates[0]
-        counts["topics"] = config.model.num_topics
+        counts["topics"] = len(topic_model.seed_theme)
         counts["seeds"] = len(replicates)
     with stages.stage("label") as counts:
+        evidence = evidence_counts(tokenized, vectors, theme_terms)
+        check_lexicon_coverage(theme_terms, evidence.present_terms(kept))
         replicate_labels = [label_topics(m, vectors, theme_terms, config.label) for m in replicates]
         labels = replicate_labels[0]
-        expanded = expand_lexicon(vectors.counts[np.flatnonzero(kept)], seed_matrix(vectors, theme_terms), config.label)
+        expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config.label)
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
         counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
         doc_ids = [d.doc_id for d in documents]
         weights = combine_replicates([
             weigh(
-                paragraphs, doc_ids, vectors.counts, expanded, model, model_labels, lexicon.names, config.label,
-                vectors.terms, tokenized.surface,
+                paragraphs, doc_ids, evidence.counts, expanded, model, model_labels, lexicon.names, config.label,
+                evidence.terms, evidence.surface,
             )
             for model, model_labels in zip(replicates, replicate_labels)
         ])
@@ -137,15 +163,15 @@ def run(config: Config, reporter: Reporter | None = None, *, n_jobs: int = -1) -
             "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, weights),
             "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
-            "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, vectors),
-            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, vectors, tokenized.surface),
+            "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
+            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
         }
         if len(replicates) > 1:
             tables["theme_stability.csv"] = artifacts.theme_stability_table(stability)
             tables["topic_stability.csv"] = artifacts.topic_stability_table(alignment, labels)
         config_hash = config.hash()
         folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))
-        try:
+        with folder:
             for name, frame in tables.items():
                 artifacts.write_csv(frame, folder.path / name)
             (folder.path / "config.toml").write_text(config.to_toml(), encoding="utf-8")
@@ -159,10 +185,9 @@ def run(config: Config, reporter: Reporter | None = None, *, n_jobs: int = -1) -
                 documents=documents,
                 stages=stages.records,
             )
-            run_dir = folder.commit()
-        except BaseException:
-            folder.discard()
-            raise
+            if config.report.enabled:
+                write_report(folder.path)
+        run_dir = folder.final
         counts["files"] = len(tables) + 2
     summary = {
         "documents": len(documents),
@@ -170,11 +195,12 @@ def run(config: Config, reporter: Reporter | None = None, *, n_jobs: int = -1) -
         "paragraphs_kept": sum(p.kept for p in paragraphs),
         "paragraphs_dropped": sum(not p.kept for p in paragraphs),
         "vocabulary": len(vectors.terms),
-        "topics": config.model.num_topics,
+        "topics": len(topic_model.seed_theme),
         "labeled_topics": sum(t != "unlabeled" for t in labels.theme),
         "drop_reasons": _count_reasons(paragraphs),
         "seeds": len(replicates),
         "theme_stability": dict(zip(stability.themes, stability.stability.tolist())) if len(replicates) > 1 else {},
+        **artifacts.warning_summary(stages.records),
     }
     return RunResult(run_dir=run_dir, run_id=folder.run_id, summary=summary)
 

@@ -4,14 +4,7 @@ The corpus goes through the run's own stages up to vectorize once. A determinist
 held out (chosen with the config seed); every fit trains on the rest with the run's model stage, so a fit depends
 only on (K, seed), and fits are gathered in a fixed order: sweep.csv is byte-identical whatever `n_jobs`.
 
-Recommendation rule. LDA's objective has many local optima, so at each K the sweep keeps the restart (seed) with
-the lowest held-out perplexity, as one keeps the best of several restarts (`selected` in sweep.csv; the highest
-c_npmi when nothing is held out). Each criterion in `sweep.criteria` is read from that restart (stability: across
-all seeds) and scaled 0-1 across the swept K (min-max; perplexity reversed); the K with the highest mean wins,
-ties going to the smaller K. On planted corpora this finds the planted K where means over seeds often pick K+1:
-the optimizer misses the planted topics at K for some seeds, and a spare topic makes that rarer.
-A criterion missing for some K (stability with one seed, perplexity with nothing held out) is left out, and the
-reason says so.
+The recommendation rule is in pipeline/recommend.py.
 """
 
 from __future__ import annotations
@@ -25,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from pipeline import artifacts
-from pipeline.chart import sweep_svg
 from pipeline.config import Config, ModelConfig, SweepMetric
 from pipeline.errors import ConfigError
 from pipeline.metrics import (
@@ -44,6 +36,8 @@ from pipeline.metrics import (
 )
 from pipeline.parallel import map_in_order
 from pipeline.progress import Reporter, SilentReporter
+from pipeline.recommend import Recommendation, recommend, selected_restarts
+from pipeline.report.figures import sweep_chart
 from pipeline.runner import Prepared, StageTimer, prepare
 from pipeline.stages.model import fit_topics, replicate_seeds, seeded_term_ids
 from pipeline.types import Vectors
@@ -51,7 +45,6 @@ from pipeline.types import Vectors
 METRICS: tuple[str, ...] = get_args(SweepMetric)
 COLUMNS = ["kind", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "exclusivity", "perplexity", "stability",
            "selected", "score", "recommended"]
-LOWER_IS_BETTER = frozenset({"perplexity"})
 
 
 @dataclass(frozen=True)
@@ -62,15 +55,6 @@ class Fit:
     seed: int
     topic_term: np.ndarray
     perplexity: float
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    k: int
-    reason: str
-    criteria: list[str]  # the criteria actually used
-    scores: dict[int, float]
-    skipped_k: list[int]
 
 
 @dataclass(frozen=True)
@@ -87,27 +71,10 @@ def sweep(config: Config, reporter: Reporter | None = None, *, n_jobs: int = -1)
     stages = StageTimer(reporter or SilentReporter())
     prepared = prepare(config, stages)
     k_values, skipped = plan_topic_counts(config, prepared)
-    heldout = holdout_mask(prepared, config.sweep.holdout, config.seed)
-    token2id = prepared.vectors.dictionary.token2id
-    observed, evaluated = completion_split(
-        [[token2id[t] for t in tokens if t in token2id] for tokens, held in zip(prepared.tokenized.tokens, heldout) if held]
-    )
-    tasks = [(k, s) for k in k_values for s in replicate_seeds(config.seed, config.sweep.seeds)]
     with stages.stage("fit") as counts:
-        fits = map_in_order(
-            _fit_one,
-            tasks,
-            n_jobs=n_jobs,
-            on_done=lambda done: stages.reporter.advance("fit", done, len(tasks)),
-            vectors=prepared.vectors,
-            theme_terms=prepared.theme_terms,
-            train=[keep and not held for keep, held in zip(prepared.kept, heldout)],
-            observed=observed,
-            evaluated=evaluated,
-            model_config=config.model,
-        )
+        fits, n_heldout = fit_grid(prepared, config, k_values, stages.reporter, n_jobs=n_jobs)
         counts["fits"] = len(fits)
-        counts["heldout_paragraphs"] = int(heldout.sum())
+        counts["heldout_paragraphs"] = n_heldout
     with stages.stage("score") as counts:
         texts = [tokens for tokens, keep in zip(prepared.tokenized.tokens, prepared.kept) if keep]
         reference = reference_corpus(texts, prepared.vectors.dictionary.token2id)
@@ -140,13 +107,36 @@ def holdout_mask(prepared: Prepared, fraction: float, seed: int) -> np.ndarray:
     candidates = [
         i for i, (row, keep) in enumerate(zip(prepared.vectors.bow, prepared.kept)) if keep and sum(c for _, c in row) > 1
     ]
-    n_held = min(int(round(fraction * len(candidates))), len(candidates) - 1) if fraction > 0 else 0
-    if fraction > 0 and len(candidates) > 1:
-        n_held = max(n_held, 1)
+    n_held = min(max(round(fraction * len(candidates)), 1), len(candidates) - 1) if fraction > 0 else 0
     mask = np.zeros(len(prepared.kept), dtype=bool)
     if n_held > 0:
         mask[np.random.default_rng(seed).choice(candidates, size=n_held, replace=False)] = True
     return mask
+
+
+def fit_grid(
+    prepared: Prepared, config: Config, k_values: list[int], reporter: Reporter, *, n_jobs: int
+) -> tuple[list[Fit], int]:
+    """Every (K, seed) trained on the paragraphs not held out, in K then seed order; and how many were held out."""
+    heldout = holdout_mask(prepared, config.sweep.holdout, config.seed)
+    token2id = prepared.vectors.dictionary.token2id
+    observed, evaluated = completion_split(
+        [[token2id[t] for t in tokens if t in token2id] for tokens, held in zip(prepared.tokenized.tokens, heldout) if held]
+    )
+    tasks = [(k, s) for k in k_values for s in replicate_seeds(config.seed, config.sweep.seeds)]
+    fits = map_in_order(
+        _fit_one,
+        tasks,
+        n_jobs=n_jobs,
+        on_done=lambda done: reporter.advance("fit", done, len(tasks)),
+        vectors=prepared.vectors,
+        theme_terms=prepared.theme_terms,
+        train=[keep and not held for keep, held in zip(prepared.kept, heldout)],
+        observed=observed,
+        evaluated=evaluated,
+        model_config=config.model,
+    )
+    return fits, int(heldout.sum())
 
 
 def _fit_one(
@@ -166,7 +156,7 @@ def _fit_one(
 
 
 def score_fits(fits: list[Fit], reference: Reference, top_n: int) -> pd.DataFrame:
-    """One row per fit: every metric, stability = mean best-match similarity with the other seeds at that K."""
+    """One row per fit: every metric, stability (mean best-match similarity with the other seeds at that K), selected."""
     rows = []
     for fit in fits:
         top_ids = top_term_ids(fit.topic_term, top_n)
@@ -184,67 +174,16 @@ def score_fits(fits: list[Fit], reference: Reference, top_n: int) -> pd.DataFram
         )
     frame = pd.DataFrame(rows)
     frame["stability"] = np.nan
-    frame["selected"] = False
-    by_perplexity = frame["perplexity"].notna().all()
     for k in dict.fromkeys(frame["k"]):
         rows_k = np.flatnonzero(frame["k"].to_numpy() == k)
         frame.loc[rows_k, "stability"] = replicate_stability([fits[i].topic_term for i in rows_k])
-        quality = -frame["perplexity"].to_numpy()[rows_k] if by_perplexity else frame["c_npmi"].to_numpy()[rows_k]
-        frame.loc[rows_k[int(np.argmax(quality))], "selected"] = True
+    frame["selected"] = selected_restarts(frame)
     return frame
 
 
 def summarize(fit_rows: pd.DataFrame) -> pd.DataFrame:
     """One row per K: the mean of each metric over its seeds (NaN stays NaN when a metric is missing)."""
     return fit_rows.groupby("k", sort=True)[list(METRICS)].mean().reset_index()
-
-
-def recommend(
-    fit_rows: pd.DataFrame, k_rows: pd.DataFrame, criteria: list[str], skipped_k: list[int]
-) -> Recommendation:
-    """Highest mean of the criteria (selected restart per K; stability over seeds) scaled 0-1 across K; ties to smaller K."""
-    selected = fit_rows[fit_rows["selected"]].set_index("k").loc[k_rows["k"]].reset_index()
-    values = selected.assign(stability=k_rows["stability"].to_numpy())
-    used = [c for c in dict.fromkeys(criteria) if values[c].notna().all()]
-    if not used:
-        raise ConfigError(
-            f"config: sweep.criteria = {json.dumps(criteria)}: none can be computed here "
-            "(stability needs sweep.seeds >= 2, perplexity needs sweep.holdout > 0)"
-        )
-    scaled = pd.DataFrame({c: _scale(values[c].to_numpy(), c in LOWER_IS_BETTER) for c in used})
-    # Rounded so that float noise in the last bits can never decide between two K.
-    score = scaled.mean(axis=1).round(10).to_numpy()
-    best = int(np.flatnonzero(score == score.max())[0])
-    ks = k_rows["k"].tolist()
-    reason = _reason(values, used, [c for c in dict.fromkeys(criteria) if c not in used], best, score[best])
-    return Recommendation(
-        k=int(ks[best]), reason=reason, criteria=used, scores=dict(zip(map(int, ks), score.tolist())),
-        skipped_k=skipped_k,
-    )
-
-
-def _scale(values: np.ndarray, reverse: bool) -> np.ndarray:
-    span = values.max() - values.min()
-    scaled = (values - values.min()) / span if span > 0 else np.ones_like(values)
-    return 1.0 - scaled if reverse and span > 0 else scaled
-
-
-def _reason(values: pd.DataFrame, used: list[str], left_out: list[str], best: int, score: float) -> str:
-    ks = values["k"].tolist()
-    parts = []
-    for c in used:
-        column = values[c].to_numpy()
-        top = int(np.argmin(column) if c in LOWER_IS_BETTER else np.argmax(column))
-        where = "best" if column[top] == column[best] else f"best {column[top]:.4f} at K={ks[top]}"
-        parts.append(f"{c} {column[best]:.4f} ({where})")
-    reason = (
-        f"K={ks[best]}: highest score {score:.3f}, the mean of {', '.join(used)} each scaled 0-1 across "
-        f"K={ks[0]}..{ks[-1]} (per K the restart with the lowest held-out perplexity, here seed "
-        f"{values['seed'].iloc[best]}; stability over all seeds): " + "; ".join(parts)
-    )
-    if left_out:
-        reason += f". Left out (not computable for every K): {', '.join(left_out)}"
-    return reason
 
 
 def sweep_table(fit_rows: pd.DataFrame, k_rows: pd.DataFrame, recommendation: Recommendation) -> pd.DataFrame:
@@ -288,7 +227,7 @@ def _write(
     text: str,
 ) -> tuple[Path, str]:
     config_hash = config.hash()
-    with artifacts.new_folder(
+    with artifacts.RunFolder(
         Path(config.output_dir) / config.experiment, "sweeps", artifacts.make_run_id(config_hash)
     ) as folder:
         artifacts.write_sweep(
@@ -302,7 +241,7 @@ def _write(
                 "skipped_k": recommendation.skipped_k,
             },
             text=text,
-            chart=sweep_svg(table, list(METRICS)),
+            chart=sweep_chart(table),
             config_toml=config.to_toml(),
         )
         artifacts.write_manifest(

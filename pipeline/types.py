@@ -20,6 +20,7 @@ class Document:
     text: str
     date: str = ""  # ISO YYYY-MM-DD or ""
     metadata: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"  # how the file's bytes were decoded into `text` (utf-8-sig, utf-16, cp1252, ...)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,20 @@ class Vectors:
     counts: sp.csr_matrix  # paragraphs x terms, the same counts as `bow`
     tfidf: sp.csr_matrix  # paragraphs x terms, L2-normalized rows
     terms: list[str]  # column j of tfidf is terms[j] == dictionary[j]
+
+
+@dataclass(frozen=True)
+class EvidenceCounts:
+    """Paragraphs x terms counts for lexicon evidence: the vocabulary, then seed terms it lacks (phrases too)."""
+
+    counts: sp.csr_matrix
+    terms: list[str]
+    surface: dict[str, str]  # display form of every term
+
+    def present_terms(self, kept: list[bool]) -> set[str]:
+        """The terms (seeds among them) that occur at least once in a kept paragraph."""
+        occurs = np.asarray(self.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
+        return {t for t, seen in zip(self.terms, occurs) if seen}
 
 
 @dataclass(frozen=True)
@@ -116,6 +131,7 @@ class ThemeWeights:
     paragraph: np.ndarray
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
+    theme_terms: ThemeTerms | None = None  # the term weights behind the evidence, learned terms included
     # Multi-seed runs: the document weights' interval across seed replicates (`document` is then their mean).
     document_lo: np.ndarray | None = None
     document_hi: np.ndarray | None = None
@@ -136,7 +152,8 @@ class ThemeStability:
     """Per theme, how far its topics and weights move when only the seed changes (multi-seed runs)."""
 
     themes: list[str]
-    stability: np.ndarray  # mean cosine over replicate pairs of the theme's topic profile, 0 where one has none
+    stability: np.ndarray  # mean cosine over replicate pairs of the theme's topic profile: 0 where one has none,
+    # pairs where neither has one left out, NaN when no replicate has one
     labeled_share: np.ndarray  # share of replicates with at least one topic labeled with the theme
     top_terms_agreement: np.ndarray  # mean Jaccard overlap of the profiles' top terms over replicate pairs
     topic_stability: np.ndarray  # mean aligned stability of the first replicate's topics with this theme (NaN: none)

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.sweep import COLUMNS, METRICS, recommend, sweep
+from pipeline.recommend import recommend, selected_restarts
+from pipeline.sweep import COLUMNS, METRICS, sweep
 
 PLANTED_K = 4
 FAST_MODEL = ["model.seeded=false", "model.passes=20", "model.iterations=50"]
@@ -162,3 +163,11 @@ def test_cli_sweep_rejects_a_bad_k_in_one_line(spec):
     assert result.output.strip().splitlines() == [
         f'error: config: sweep.k = "{spec}": expected topic counts like "4:16", "4:16:2" or "5,7,9" (each at least 2)'
     ]
+
+
+def test_selected_restart_has_the_lowest_perplexity_or_without_one_the_highest_c_npmi():
+    fit_rows = pd.DataFrame(
+        {"k": [3, 3, 4, 4], "perplexity": [20.0, 10.0, 5.0, 5.0], "c_npmi": [0.1, 0.0, 0.0, 0.3]}
+    )
+    assert selected_restarts(fit_rows).tolist() == [False, True, True, False]  # a tie goes to the first seed
+    assert selected_restarts(fit_rows.assign(perplexity=np.nan)).tolist() == [True, False, False, True]

@@ -30,6 +30,7 @@ def combine_replicates(replicates: list[ThemeWeights]) -> ThemeWeights:
         paragraph=paragraph,
         document=document,
         paragraph_evidence=_agreeing_evidence(replicates, paragraph),
+        theme_terms=replicates[0].theme_terms,  # lexical, so the same for every seed
         # A percentile of a few values can sit on the far side of their mean; the interval must hold the mean.
         document_lo=np.minimum(lo, document),
         document_hi=np.maximum(hi, document),
@@ -71,14 +72,19 @@ def theme_stability(
     combined: ThemeWeights,
     top_n: int,
 ) -> ThemeStability:
-    """Per theme: agreement across replicate pairs of its topic profile (the token-weighted mean of its topics)."""
+    """Per theme: agreement across replicate pairs of its topic profile (the token-weighted mean of its topics).
+
+    NaN when no replicate has a topic labeled with the theme: the topic model then says nothing about it.
+    """
     profiles = [[_theme_profile(m, l, theme, n_tokens) for theme in themes] for m, l in zip(replicates, labels)]
     pairs = list(combinations(range(len(replicates)), 2))
     stability, terms_agreement, labeled_share, topic_stability = [], [], [], []
     for j, theme in enumerate(themes):
         per_replicate = [p[j] for p in profiles]
-        stability.append(np.mean([_cosine(per_replicate[a], per_replicate[b]) for a, b in pairs]))
-        terms_agreement.append(np.mean([_jaccard(per_replicate[a], per_replicate[b], top_n) for a, b in pairs]))
+        # Two seeds that both give the theme no topic agree on nothing about it: such pairs are left out.
+        informative = [(a, b) for a, b in pairs if per_replicate[a] is not None or per_replicate[b] is not None]
+        stability.append(_mean([_cosine(per_replicate[a], per_replicate[b]) for a, b in informative]))
+        terms_agreement.append(_mean([_jaccard(per_replicate[a], per_replicate[b], top_n) for a, b in informative]))
         labeled_share.append(np.mean([p is not None for p in per_replicate]))
         own = [k for k, label in enumerate(labels[0].theme) if label == theme]
         topic_stability.append(alignment.stability[own].mean() if own else np.nan)
@@ -100,6 +106,10 @@ def _theme_profile(model: TopicModel, labels: TopicLabels, theme: str, n_tokens:
         return None
     mass = n_tokens @ model.doc_topic[:, topics]
     return np.average(model.topic_term[topics], axis=0, weights=mass if mass.sum() > 0 else None)
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
 
 
 def _cosine(first: np.ndarray | None, second: np.ndarray | None) -> float:

@@ -1,24 +1,27 @@
-"""Tokenize: kept paragraphs and headings -> normalized tokens (nltk regexp tokenizer, stopwords, lemmas or stems, phrases).
+"""Tokenize: kept paragraphs and headings -> normalized tokens (a word regex, stopwords, lemmas or stems, phrases).
 
-Needs no downloaded data: nltk's RegexpTokenizer and stemmers are pure code, simplemma ships its tables.
+Needs no downloaded data: words are found by a regex, nltk's stemmers are pure code, simplemma ships its tables.
 Per-word work (stopword check, lemma/stem) is memoized per word type, which is where the time goes.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
 from gensim.models.phrases import Phrases
-from nltk.tokenize import RegexpTokenizer
 
 from pipeline.config import TokenizeConfig
 from pipeline.types import Lexicon, Paragraph, Tokenized
 
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
-_TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
+# Not nltk's RegexpTokenizer: it stops any call after 5 s of wall time (a guard against hostile patterns), so
+# one long paragraph (a 50 MB file without line breaks) failed on a busy machine. This pattern is linear.
+_WORD = re.compile(WORD_PATTERN)
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
 CONTEXT_REASONS = frozenset({"heading"})
@@ -76,7 +79,7 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
 
     def analyze(text: str) -> list[tuple[str, str]]:
         pairs = []
-        for word in _TOKENIZER.tokenize(text.lower()):
+        for word in _WORD.findall(text.lower()):
             if word not in memo_pairs:
                 memo_pairs[word] = word_to_pair(word)
             pair = memo_pairs[word]
@@ -104,22 +107,20 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
     return terms
 
 
-def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, lexicon: Lexicon) -> Tokenized:
-    """Tokens for every paragraph (empty for dropped ones but headings), lexicon phrases joined, then phrases."""
+def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
+    """Tokens for every paragraph (empty for dropped ones but headings), then corpus phrases.
+
+    The lexicon plays no part here: tokens, vocabulary and topics stay the same when only the lexicon changes,
+    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`).
+    """
     analyzer = build_analyzer(config)
-    lexicon_phrases = {
-        tuple(term.split(PHRASE_JOIN))
-        for terms in seed_terms(lexicon, analyzer).values()
-        for term in terms
-        if PHRASE_JOIN in term
-    }
     surfaces: dict[str, Counter[str]] = {}
     tokens = []
     for paragraph in paragraphs:
         pairs = analyzer(paragraph.text) if paragraph.kept or paragraph.drop_reason in CONTEXT_REASONS else []
         for token, word in pairs:
             surfaces.setdefault(token, Counter())[word] += 1
-        tokens.append(_join_phrases([t for t, _ in pairs], lexicon_phrases))
+        tokens.append([t for t, _ in pairs])
     phraser = None
     if config.phrases and any(tokens):
         phraser = Phrases(
@@ -135,7 +136,7 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, lexicon: Lexic
     return Tokenized(tokens=tokens, surface=surface, phraser=phraser)
 
 
-def _join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
+def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
     """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token."""
     if not phrases:
         return tokens
@@ -161,3 +162,10 @@ def _surface(token: str, surfaces: dict[str, Counter[str]]) -> str:
         counts = surfaces.get(part)
         shown.append(min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else part)
     return " ".join(shown)
+
+
+def phrase_surface(token: str, surface: dict[str, str]) -> str:
+    """Display form of a token that may be a phrase the tokenizer never joined (a lexicon phrase)."""
+    if token in surface:
+        return surface[token]
+    return " ".join(surface.get(part, part) for part in token.split(PHRASE_JOIN))

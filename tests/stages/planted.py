@@ -55,8 +55,8 @@ def planted_topic_corpus(n_topics: int, n_paragraphs: int, words: int = 20, seed
 
 def planted_vectors(paragraphs: list[Paragraph], lexicon: Lexicon = LEXICON):
     tokenize_config = TokenizeConfig(phrases=False)
-    tokenized = tokenize(paragraphs, tokenize_config, lexicon)
+    tokenized = tokenize(paragraphs, tokenize_config)
     terms = seed_terms(lexicon, build_analyzer(tokenize_config))
     kept = [p.kept for p in paragraphs]
-    vectors = vectorize(tokenized, kept, VectorizeConfig(no_below=1, no_above=1.0), [t for v in terms.values() for t in v])
+    vectors = vectorize(tokenized, kept, VectorizeConfig(no_below=1, no_above=1.0))
     return tokenized, terms, kept, vectors

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import LabelConfig, ModelConfig
-from pipeline.stages.label import expand_lexicon, label_topics, seed_matrix
+from pipeline.stages.evidence import evidence_counts, seed_matrix
+from pipeline.stages.label import expand_lexicon, label_topics
 from pipeline.stages.model import fit_replicates, fit_topics, replicate_seeds
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.weigh import weigh
@@ -17,9 +18,10 @@ def replicate_run(paragraphs, lexicon, model_config, seed=1):
     replicates = fit_replicates(vectors, kept, terms, model_config, seed=seed, n_jobs=1)
     config = LabelConfig()
     labels = [label_topics(m, vectors, terms, config) for m in replicates]
-    expanded = expand_lexicon(vectors.counts, seed_matrix(vectors, terms), config)
+    evidence = evidence_counts(tokenized, vectors, terms)
+    expanded = expand_lexicon(evidence.counts, seed_matrix(evidence, terms), config)
     per_replicate = [
-        weigh(paragraphs, ["doc"], vectors.counts, expanded, m, l, list(terms), config, vectors.terms, tokenized.surface)
+        weigh(paragraphs, ["doc"], evidence.counts, expanded, m, l, list(terms), config, evidence.terms, evidence.surface)
         for m, l in zip(replicates, labels)
     ]
     combined = combine_replicates(per_replicate)
@@ -89,3 +91,12 @@ def test_the_interval_always_holds_the_mean():
     combined = combine_replicates(replicates)
     assert combined.document_lo[0, 0] <= combined.document[0, 0] <= combined.document_hi[0, 0]
     assert combined.document_lo[0, 0] == pytest.approx(20 / 21)
+
+
+def test_a_theme_no_seed_gives_a_topic_has_no_stability_score():
+    # Two topics for the two planted themes: no seed's model has a topic for the faint theme.
+    config = ModelConfig(num_topics=2, passes=20, seeded=False, seeds=3)
+    _, _, _, stability = replicate_run(with_faint_theme(planted_paragraphs()), FAINT_LEXICON, config)
+    scores = by_theme(stability)
+    assert np.isnan(scores["faint"]) and scores["space"] > 0.95
+    assert dict(zip(stability.themes, stability.labeled_share))["faint"] == 0.0
