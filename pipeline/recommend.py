@@ -84,4 +84,7 @@ def _reason(values: pd.DataFrame, used: list[str], left_out: list[str], best: in
     )
     if left_out:
         reason += f". Left out (not computable for every K): {', '.join(left_out)}"
+    if len(ks) > 1 and best in (0, len(ks) - 1) and ks[best] != 2:
+        side = "smallest" if best == 0 else "largest"
+        reason += f". K={ks[best]} is the {side} K swept: a wider range may score higher"
     return reason

@@ -171,3 +171,12 @@ def test_selected_restart_has_the_lowest_perplexity_or_without_one_the_highest_c
     )
     assert selected_restarts(fit_rows).tolist() == [False, True, True, False]  # a tie goes to the first seed
     assert selected_restarts(fit_rows.assign(perplexity=np.nan)).tolist() == [True, False, False, True]
+
+
+def test_a_recommendation_at_the_edge_of_the_range_says_so():
+    fit_rows, k_rows = frames([4, 5, 6], c_npmi=[0.5, 0.3, 0.1])
+    assert recommend(fit_rows, k_rows, ["c_npmi"], []).reason.endswith(
+        "K=4 is the smallest K swept: a wider range may score higher"
+    )
+    fit_rows, k_rows = frames([2, 3], c_npmi=[0.5, 0.3])
+    assert "wider range" not in recommend(fit_rows, k_rows, ["c_npmi"], []).reason  # no K below 2
