@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -32,7 +35,11 @@ def map_in_order(
         done_in_order = (_job(function, i, task, shared) for i, task in enumerate(tasks))
     else:
         jobs = (delayed(_job)(function, i, task, shared) for i, task in enumerate(tasks))
-        done_in_order = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+        # Each worker starts by watching its parent: a killed `themes` must not leave workers behind.
+        pool = Parallel(
+            n_jobs=n_jobs, return_as="generator_unordered", initializer=_exit_with_parent, initargs=(os.getpid(),)
+        )
+        done_in_order = pool(jobs)
     for done, (i, result, caught) in enumerate(done_in_order, start=1):
         outcomes[i] = (result, caught)
         if on_done:
@@ -44,6 +51,21 @@ def map_in_order(
                 seen.add((type(warning), str(warning)))
                 warnings.warn(warning, stacklevel=2)
     return [result for result, _ in outcomes]
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end this process once `parent`, the process that started it, is gone.
+
+    A killed `themes` (SIGKILL, SIGTERM) would otherwise leave its workers blocked on a pipe for good. The parent's
+    pid comes from the parent itself, since a worker may start after its parent has already died.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _job(function: Callable[..., T], index: int, task: Any, shared: dict[str, Any]) -> tuple[int, T, list[Warning]]:

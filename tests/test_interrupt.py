@@ -188,3 +188,40 @@ def test_a_temporary_folder_left_by_a_killed_run_is_removed_by_the_next_run(tiny
         (folder / "paragraphs.csv").write_text("partial", encoding="utf-8")
     finished = run(tiny_config).run_dir
     assert sorted(experiment.iterdir()) == sorted([alive, elsewhere, finished])
+
+
+def worker_pids(parent: int) -> list[int]:
+    """Processes started by `parent` (joblib's workers and their resource trackers)."""
+    found = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
+def alive(pids: list[int]) -> list[int]:
+    living = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            living.append(pid)
+        except ProcessLookupError:
+            pass
+    return living
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="pgrep -P and os.getppid watching: Linux")
+def test_sigkill_mid_parallel_seeds_leaves_no_worker_processes(start_run):
+    child = start_run(*ENDLESS_MODEL, "model.seeds=2")  # two replicates: fitted in two worker processes
+    child.wait_for_stage("vectorize")
+    deadline = time.monotonic() + 60
+    while len(workers := worker_pids(child.process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(workers) >= 2, "the seeds were not fitted in worker processes"
+    child.process.send_signal(signal.SIGKILL)
+    child.process.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    survivors = alive(workers)
+    described = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:100] for pid in survivors]
+    for pid in survivors:  # never leave them behind, even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [], described

@@ -90,7 +90,7 @@ def _fit_with_seed(seed: int, **inputs) -> TopicModel:
 
 def replicate_seeds(seed: int, n: int) -> list[int]:
     """The seeds of n replicates: the config seed first, so one replicate is exactly the single-seed run."""
-    return [seed + i for i in range(n)]
+    return [(seed + i) % 2**32 for i in range(n)]  # numpy's RandomState takes seeds below 2**32
 
 
 def seeded_term_ids(vectors: Vectors, theme_terms: dict[str, list[str]], config: ModelConfig) -> dict[str, list[int]]:

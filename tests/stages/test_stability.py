@@ -54,6 +54,7 @@ def test_replicate_zero_is_the_single_seed_model():
     replicates = fit_replicates(vectors, kept, terms, config, seed=7, n_jobs=1)
     single = fit_topics(vectors, kept, terms, config, seed=7)
     assert replicate_seeds(7, 3) == [7, 8, 9]
+    assert replicate_seeds(2**32 - 1, 2) == [2**32 - 1, 0]
     assert np.array_equal(replicates[0].topic_term, single.topic_term)
     assert not np.array_equal(replicates[1].topic_term, single.topic_term)
 
