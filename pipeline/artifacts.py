@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import shutil
+import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -19,10 +20,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
-from pipeline.types import Document, EvidenceCounts, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
+from pipeline.errors import InputError
+from pipeline.types import (
+    Document, EvidenceCounts, Lexicon, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors,
+)
 
 FLOAT_FORMAT = "%.8f"
+LEXICON_FILE = "lexicon.toml"
+THEME_TERMS_FILE = "theme_terms.json"
+BOILERPLATE_FILE = "boilerplate.txt"
 KEPT = "kept"
 PACKAGES = ("theme-pipeline", "gensim", "scikit-learn", "nltk", "simplemma", "numpy", "scipy", "pandas", "pydantic")
 
@@ -32,6 +40,7 @@ class StageRecord:
     name: str
     elapsed_s: float
     counts: dict[str, Any] = field(default_factory=dict)
+    reused: bool = False  # the output came from the stage cache
 
 
 def make_run_id(config_hash: str, now: datetime | None = None) -> str:
@@ -197,10 +206,110 @@ def theme_terms_table(themes: list[str], theme_terms: ThemeTerms, evidence: Evid
 def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_model: TopicModel) -> None:
     models = folder / "models"
     models.mkdir()
+    lda = topic_model.model
+    # Equal models must give equal bytes, so `themes reproduce` can compare them. gensim pickles a log of
+    # events with times and paths into every saved object: drop it. The model's vocabulary is the run's
+    # Dictionary (one object in a fresh run, two equal ones when a stage came from the cache): make it one
+    # object again, since saving leaves bookkeeping attributes on it that the model's pickle then includes.
+    lda.id2word = vectors.dictionary
+    for obj in (vectors.dictionary, tokenized.phraser, lda, lda.state):
+        if obj is not None:
+            obj.lifecycle_events = None
     vectors.dictionary.save(str(models / "dictionary.gensim"))
-    topic_model.model.save(str(models / "lda.gensim"))
+    # An empty `ignore` makes gensim use its fixed list instead of a set, whose order varies between processes.
+    lda.save(str(models / "lda.gensim"), ignore=())
     if tokenized.phraser is not None:
         tokenized.phraser.save(str(models / "phrases.gensim"))
+
+
+def save_for_infer(
+    folder: Path, lexicon: Lexicon, evidence_terms: list[str], theme_terms: ThemeTerms, boilerplate: list[str]
+) -> None:
+    """What `themes infer` needs beside the gensim models: the lexicon, each theme's weighted terms, boilerplate."""
+    themes = {name: {"seeds": seeds, "description": lexicon.descriptions.get(name, "")} for name, seeds in lexicon.themes.items()}
+    (folder / LEXICON_FILE).write_text(tomli_w.dumps({"themes": themes}), encoding="utf-8")
+    weighted = []
+    for i in np.flatnonzero((theme_terms.weights > 0).any(axis=1)):
+        weighted.append(
+            {
+                "term": evidence_terms[i],
+                "weights": {t: float(w) for t, w in zip(lexicon.names, theme_terms.weights[i]) if w > 0},
+                "seed_of": [t for t, seed in zip(lexicon.names, theme_terms.is_seed[i]) if seed],
+            }
+        )
+    # json writes floats with repr, which reads back to the same float64: infer weighs with the run's exact terms.
+    terms_json = json.dumps({"themes": lexicon.names, "terms": weighted}, indent=1, ensure_ascii=False) + "\n"
+    (folder / "models" / THEME_TERMS_FILE).write_text(terms_json, encoding="utf-8")
+    (folder / "models" / BOILERPLATE_FILE).write_text("".join(f"{line}\n" for line in boilerplate), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A finished run's fitted state, enough to weigh new documents the way the run weighed its own."""
+
+    path: Path
+    manifest: dict[str, Any]
+    config: Any  # pipeline.config.Config
+    lexicon: Lexicon
+    dictionary: Any  # gensim Dictionary
+    lda: Any  # gensim LdaModel
+    phraser: Any  # gensim FrozenPhrases or None
+    topic_themes: list[str]  # per topic, its label in topics.csv
+    seed_themes: list[str]  # per topic, the theme that anchored it or ""
+    theme_terms: dict[str, Any]  # models/theme_terms.json
+    boilerplate: frozenset[str]
+
+
+def load_saved_run(run_dir: Path) -> SavedRun:
+    """Read a run folder back (config, models, topic labels, lexicon); InputError names what is missing."""
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+    from gensim.models.phrases import FrozenPhrases
+
+    from pipeline.config import load_config
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    models = run_dir / "models"
+    needed = [run_dir / "config.toml", run_dir / "topics.csv", run_dir / LEXICON_FILE, models / "dictionary.gensim",
+              models / "lda.gensim", models / THEME_TERMS_FILE, models / BOILERPLATE_FILE]
+    missing = [str(p.relative_to(run_dir)) for p in needed if not p.is_file()]
+    if missing:
+        raise InputError(f"{run_dir}: missing {', '.join(missing)} (made by an older version? run it again)")
+    topics = pd.read_csv(run_dir / "topics.csv", keep_default_na=False, dtype=str)
+    lexicon_table = tomllib.loads((run_dir / LEXICON_FILE).read_text(encoding="utf-8"))["themes"]
+    phrases = models / "phrases.gensim"
+    return SavedRun(
+        path=run_dir,
+        manifest=manifest,
+        config=load_config(run_dir / "config.toml"),
+        lexicon=Lexicon(
+            themes={name: list(entry["seeds"]) for name, entry in lexicon_table.items()},
+            descriptions={name: entry.get("description", "") for name, entry in lexicon_table.items()},
+        ),
+        dictionary=Dictionary.load(str(models / "dictionary.gensim")),
+        lda=LdaModel.load(str(models / "lda.gensim")),
+        phraser=FrozenPhrases.load(str(phrases)) if phrases.is_file() else None,
+        topic_themes=topics["theme"].tolist(),
+        seed_themes=topics["seed_theme"].tolist(),
+        theme_terms=json.loads((models / THEME_TERMS_FILE).read_text(encoding="utf-8")),
+        boilerplate=frozenset((models / BOILERPLATE_FILE).read_text(encoding="utf-8").splitlines()),
+    )
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: missing (is {run_dir} a finished run folder, outputs/<experiment>/<run-id>/?)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable manifest ({exc})") from None
+
+
+def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
+    """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache."""
+    return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
 
 
 def sha256_file(path: Path) -> str:
@@ -230,6 +339,8 @@ def write_manifest(
     seed: int,
     documents: list[Document],
     stages: list[StageRecord],
+    input_files: list[dict[str, Any]] = (),
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     outputs = {
         str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
@@ -241,11 +352,17 @@ def write_manifest(
         "config_hash": config_hash,
         "seed": seed,
         "packages": package_versions(),
+        # Relative paths in config.toml mean what they meant here: `themes reproduce` runs from this folder.
+        "working_dir": os.getcwd(),
+        "input_files": list(input_files),
         "inputs": [
             {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text)} for d in documents
         ],
-        "stages": [{"name": s.name, "elapsed_s": round(s.elapsed_s, 4), **s.counts} for s in stages],
+        "stages": [
+            {"name": s.name, "elapsed_s": round(s.elapsed_s, 4), "reused": s.reused, **s.counts} for s in stages
+        ],
         "outputs": outputs,
+        **(extra or {}),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest

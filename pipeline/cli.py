@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,12 +12,14 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from pipeline.config import load_config
+from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evidence-backed theme analysis of documents.")
 config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
 app.add_typer(config_app, name="config")
+cache_app = typer.Typer(no_args_is_help=True, help="Manage the stage cache (outputs reused across runs).")
+app.add_typer(cache_app, name="cache")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -26,6 +29,7 @@ SetOpt = Annotated[
     Optional[list[str]], typer.Option("--set", help="Override a key: section.key=value (repeatable).")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+RunDirArg = Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")]
 
 
 @contextmanager
@@ -50,6 +54,9 @@ def run(
     input_path: Annotated[
         Optional[str], typer.Option("--input", help="Documents to analyse (same as --set ingest.path=...).")
     ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Compute every stage (same as --set cache.enabled=false).")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Run the whole pipeline and write a new run folder under outputs/<experiment>/."""
@@ -60,6 +67,8 @@ def run(
         overrides = list(set_ or [])
         if input_path is not None:
             overrides.append(f"ingest.path={_toml_string(input_path)}")
+        if no_cache:
+            overrides.append("cache.enabled=false")
         resolved = load_config(config, overrides)
         reporter = reporter_for_terminal(err)
         try:
@@ -71,9 +80,18 @@ def run(
     out.print(
         f"{s['documents']} documents, {s['paragraphs_kept']} paragraphs kept, {s['paragraphs_dropped']} dropped "
         f"({reasons})\nvocabulary {s['vocabulary']} terms, {s['topics']} topics ({s['labeled_topics']} labeled)\n"
-        f"outputs: {result.run_dir}",
+        f"{_cache_line(s)}\noutputs: {result.run_dir}",
         markup=False,
     )
+
+
+def _cache_line(summary: dict) -> str:
+    if not summary["cache"]:
+        return "cache: off"
+    if summary["cache_problem"]:
+        return f"cache: {summary['cache_problem']}"
+    reused = ", ".join(summary["reused_stages"]) or "no stage"
+    return f"cache: reused {reused} ({summary['cache']})"
 
 
 @app.command()
@@ -95,6 +113,84 @@ def evaluate(
     for table in evaluation_tables(evaluation):
         out.print(table, markup=False)
     out.print(f"outputs: {written}", markup=False)
+
+
+@app.command()
+def reproduce(
+    run_dir: RunDirArg,
+    keep: Annotated[
+        Optional[Path], typer.Option("--keep", help="Keep the re-run in this folder (default: a deleted temporary one).")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Re-run RUN_DIR from its config.toml and inputs; compare every output file's sha256 with its manifest."""
+    from pipeline.progress import reporter_for_terminal
+    from pipeline.reproduce import reproduce as reproduce_run
+    from pipeline.reproduce import reproduction_report
+
+    with _errors_as_exit_codes(debug):
+        reporter = reporter_for_terminal(err)
+        try:
+            result = reproduce_run(run_dir, keep, reporter)
+        finally:
+            reporter.close()
+    for part in reproduction_report(result):
+        out.print(part, markup=False)
+    raise typer.Exit(0 if result.identical else 1)
+
+
+@app.command()
+def infer(
+    run_dir: RunDirArg,
+    new_docs: Annotated[list[str], typer.Argument(help="Files, folders or globs of new documents.")],
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out", help="Folder for the results (default: RUN_DIR/infer/); a new <id>/ inside.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Apply RUN_DIR's models to new documents; write their paragraphs.csv and documents.csv (same columns)."""
+    from pipeline.infer import infer as infer_run
+
+    with _errors_as_exit_codes(debug):
+        result = infer_run(run_dir, new_docs, out_dir)
+    out.print(
+        f"{result.documents} documents, {result.paragraphs_kept} paragraphs kept, {result.paragraphs_dropped} "
+        f"dropped\noutputs: {result.out_dir}",
+        markup=False,
+    )
+
+
+@app.command()
+def runs(
+    experiment: Annotated[Optional[str], typer.Argument(help="An experiment name (default: every experiment).")] = None,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", help="The folder holding experiment folders (config key output_dir).")
+    ] = Path(Config.model_fields["output_dir"].default),
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """List finished runs: id, date, config hash, corpus, and the top theme (and macro-F1 if evaluated)."""
+    from pipeline.runs import list_runs, runs_table
+
+    with _errors_as_exit_codes(debug):
+        found = list_runs(output_dir, experiment)
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in found], indent=2, ensure_ascii=False))
+    else:
+        out.print(runs_table(found, output_dir), markup=False)
+
+
+@cache_app.command("clear")
+def cache_clear(config: ConfigArg = None, set_: SetOpt = None, debug: DebugOpt = False) -> None:
+    """Delete the stage cache the config names ([cache] dir; default <output_dir>/.cache). Runs are untouched."""
+    from pipeline.cache import cache_dir, clear
+
+    with _errors_as_exit_codes(debug):
+        cleared = clear(cache_dir(load_config(config, list(set_ or []))))
+    out.print(
+        f"removed {cleared.entries} cache entries ({cleared.size_bytes / 1e6:.1f} MB) from {cleared.directory}",
+        markup=False,
+    )
 
 
 @config_app.command("show")

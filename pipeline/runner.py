@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from pipeline import artifacts
-from pipeline.config import Config
+from pipeline.cache import StageCache, stage_key
+from pipeline.config import Config, LabelConfig
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
-from pipeline.stages.clean import clean
-from pipeline.stages.ingest import ingest
+from pipeline.stages.clean import clean, shared_boilerplate
+from pipeline.stages.ingest import ingest, input_files
 from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics
 from pipeline.stages.model import fit_topics
@@ -24,6 +25,9 @@ from pipeline.stages.segment import segment
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
 from pipeline.stages.vectorize import vectorize
 from pipeline.stages.weigh import weigh
+from pipeline.types import Document, EvidenceCounts, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,14 @@ class RunResult:
 
 
 class _Stages:
-    """Times each stage and passes its counts to the manifest and the progress display."""
+    """Times each stage, reuses cached outputs, and passes counts to the manifest and the progress display."""
 
-    def __init__(self, reporter: Reporter):
+    def __init__(self, reporter: Reporter, cache: StageCache):
         self.reporter = reporter
+        self.cache = cache
         self.records: list[artifacts.StageRecord] = []
+        self.keys: dict[str, str] = {}
+        self.reused: list[str] = []
 
     @contextmanager
     def stage(self, name: str) -> Iterator[dict[str, Any]]:
@@ -47,71 +54,101 @@ class _Stages:
         began = time.perf_counter()
         yield counts
         elapsed = time.perf_counter() - began
-        self.records.append(artifacts.StageRecord(name, elapsed, counts))
-        self.reporter.finish(name, elapsed, counts)
+        self.records.append(artifacts.StageRecord(name, elapsed, counts, reused=name in self.reused))
+        self.reporter.finish(name, elapsed, {**counts, "reused": "from cache"} if name in self.reused else counts)
+
+    def cached(self, name: str, compute: Callable[[], T], *, after: Iterable[str] = (), parts: Iterable[Any] = ()) -> T:
+        """compute(), or the output cached under a key of `parts` (what else it reads) and the keys of the stages
+        `after` it; keys chain, so naming the last upstream stage covers every stage before it."""
+        key = stage_key(name, [*(self.keys[stage] for stage in after), *parts])
+        self.keys[name] = key
+        value, hit = self.cache.get_or_compute(name, key, compute)
+        if hit:
+            self.reused.append(name)
+        return value
 
 
-def run(config: Config, reporter: Reporter | None = None) -> RunResult:
-    """Run every stage on `config` and write a complete run folder; return where it is and a summary."""
-    stages = _Stages(reporter or SilentReporter())
+def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | None = None) -> RunResult:
+    """Run every stage on `config` and write a complete run folder (under `output_dir` if given, else
+    `config.output_dir`); return where it is and a summary."""
+    cache = StageCache.for_config(config)
+    stages = _Stages(reporter or SilentReporter(), cache)
     lexicon = load_lexicon(config.lexicon)
     with stages.stage("ingest") as counts:
-        documents = ingest(config.ingest)
+        files = artifacts.describe_files(input_files(config.ingest))
+        documents = stages.cached("ingest", lambda: ingest(config.ingest), parts=[config.ingest, files])
         counts["documents"] = len(documents)
     with stages.stage("clean") as counts:
-        lines = clean(documents, config.clean)
+        lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
         counts["lines"] = sum(map(len, lines))
         counts["lines_dropped"] = sum(1 for doc in lines for line in doc if line.drop_reason)
     with stages.stage("segment") as counts:
-        paragraphs = segment(documents, lines, config.segment)
+        paragraphs = stages.cached(
+            "segment", lambda: segment(documents, lines, config.segment), after=["clean"], parts=[config.segment]
+        )
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
     with stages.stage("tokenize") as counts:
-        tokenized = tokenize(paragraphs, config.tokenize)
+        tokenized = stages.cached(
+            "tokenize", lambda: tokenize(paragraphs, config.tokenize), after=["segment"], parts=[config.tokenize]
+        )
         counts["tokens"] = sum(map(len, tokenized.tokens))
     kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
-        vectors = vectorize(tokenized, kept, config.vectorize)
+        vectors = stages.cached(
+            "vectorize", lambda: vectorize(tokenized, kept, config.vectorize), after=["tokenize"], parts=[config.vectorize]
+        )
         counts["vocabulary"] = len(vectors.terms)
     # The lexicon's only way into the model is an explicit choice to seed topics with it.
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
     with stages.stage("model") as counts:
         anchors = theme_terms if config.model.seeded else {}
-        topic_model = fit_topics(vectors, kept, anchors, config.model, seed=config.seed)
+        topic_model = stages.cached(
+            "model",
+            lambda: fit_topics(vectors, kept, anchors, config.model, seed=config.seed),
+            after=["vectorize"],
+            parts=[config.model, config.seed, list(anchors.items())],
+        )
         counts["topics"] = config.model.num_topics
     with stages.stage("label") as counts:
-        evidence = evidence_counts(tokenized, vectors, theme_terms)
-        labels = label_topics(topic_model, vectors, theme_terms, config.label)
-        expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config.label)
+        evidence, labels, expanded = stages.cached(
+            "label",
+            lambda: _label(tokenized, vectors, topic_model, theme_terms, kept, config.label),
+            after=["model"],
+            parts=[config.label, list(theme_terms.items())],
+        )
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
         counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
         doc_ids = [d.doc_id for d in documents]
-        weights = weigh(
-            paragraphs, doc_ids, evidence.counts, expanded, topic_model, labels, lexicon.names, config.label,
-            evidence.terms, evidence.surface,
+        weights = stages.cached(
+            "weigh",
+            lambda: weigh(
+                paragraphs, doc_ids, evidence.counts, expanded, topic_model, labels, lexicon.names, config.label,
+                evidence.terms, evidence.surface,
+            ),
+            after=["label"],
         )
         counts["themes"] = len(lexicon.names)
     with stages.stage("write") as counts:
-        rows_of = {doc_id: [] for doc_id in doc_ids}
-        for i, p in enumerate(paragraphs):
-            if p.kept:
-                rows_of[p.doc_id].append(i)
-        doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.label.top_terms)
         tables = {
-            "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, weights),
-            "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
+            **weight_tables(documents, paragraphs, tokenized, vectors, weights, config.label),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
             "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, evidence),
         }
         config_hash = config.hash()
-        folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))
+        folder = artifacts.RunFolder(
+            Path(output_dir or config.output_dir), config.experiment, artifacts.make_run_id(config_hash)
+        )
         try:
             for name, frame in tables.items():
                 artifacts.write_csv(frame, folder.path / name)
-            (folder.path / "config.toml").write_text(config.to_toml(), encoding="utf-8")
+            (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
             artifacts.save_models(folder.path, tokenized, vectors, topic_model)
+            artifacts.save_for_infer(
+                folder.path, lexicon, evidence.terms, expanded, shared_boilerplate(documents, lines)
+            )
             artifacts.write_manifest(
                 folder.path,
                 run_id=folder.run_id,
@@ -120,12 +157,13 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
                 seed=config.seed,
                 documents=documents,
                 stages=stages.records,
+                input_files=files,
             )
             run_dir = folder.commit()
         except BaseException:
             folder.discard()
             raise
-        counts["files"] = len(tables) + 2
+        counts["files"] = len(tables) + 3  # + config.toml, lexicon.toml, manifest.json
     summary = {
         "documents": len(documents),
         "paragraphs": len(paragraphs),
@@ -135,8 +173,46 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         "topics": config.model.num_topics,
         "labeled_topics": sum(t != "unlabeled" for t in labels.theme),
         "drop_reasons": _count_reasons(paragraphs),
+        "reused_stages": stages.reused,
+        "cache": str(cache.directory) if cache.directory else "",
+        "cache_problem": cache.write_problem,
     }
     return RunResult(run_dir=run_dir, run_id=folder.run_id, summary=summary)
+
+
+def _label(
+    tokenized: Tokenized,
+    vectors: Vectors,
+    topic_model: TopicModel,
+    theme_terms: dict[str, list[str]],
+    kept: list[bool],
+    config: LabelConfig,
+) -> tuple[EvidenceCounts, TopicLabels, ThemeTerms]:
+    """The label stage: seed evidence per paragraph, a theme per topic, and each theme's weighted terms."""
+    evidence = evidence_counts(tokenized, vectors, theme_terms)
+    labels = label_topics(topic_model, vectors, theme_terms, config)
+    expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config)
+    return evidence, labels, expanded
+
+
+def weight_tables(
+    documents: list[Document],
+    paragraphs: list[Paragraph],
+    tokenized: Tokenized,
+    vectors: Vectors,
+    weights: ThemeWeights,
+    config: LabelConfig,
+) -> dict[str, Any]:
+    """paragraphs.csv and documents.csv as frames (a run and `themes infer` write the same schema)."""
+    rows_of: dict[str, list[int]] = {d.doc_id: [] for d in documents}
+    for i, p in enumerate(paragraphs):
+        if p.kept:
+            rows_of[p.doc_id].append(i)
+    doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.top_terms)
+    return {
+        "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, weights),
+        "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
+    }
 
 
 def _count_reasons(paragraphs) -> dict[str, int]:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from gensim.models.phrases import Phrases
 from nltk.tokenize import RegexpTokenizer
@@ -104,11 +105,12 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
     return terms
 
 
-def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
+def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, *, phraser: Any = None) -> Tokenized:
     """Tokens for every paragraph (empty for dropped ones but headings), then corpus phrases.
 
     The lexicon plays no part here: tokens, vocabulary and topics stay the same when only the lexicon changes,
-    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`).
+    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`). A fitted `phraser`
+    (a saved run's, applied to new documents) joins phrases instead of one learned from these paragraphs.
     """
     analyzer = build_analyzer(config)
     surfaces: dict[str, Counter[str]] = {}
@@ -118,8 +120,7 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
         for token, word in pairs:
             surfaces.setdefault(token, Counter())[word] += 1
         tokens.append([t for t, _ in pairs])
-    phraser = None
-    if config.phrases and any(tokens):
+    if phraser is None and config.phrases and any(tokens):
         phraser = Phrases(
             tokens,
             min_count=config.phrase_min_count,
@@ -128,6 +129,7 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
             delimiter=PHRASE_JOIN,
             connector_words=frozenset(),
         ).freeze()
+    if phraser is not None:
         tokens = [phraser[t] if t else [] for t in tokens]
     surface = {word: _surface(word, surfaces) for word in sorted({t for doc in tokens for t in doc})}
     return Tokenized(tokens=tokens, surface=surface, phraser=phraser)
