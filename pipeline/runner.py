@@ -55,7 +55,7 @@ class _Stages:
         yield counts
         elapsed = time.perf_counter() - began
         self.records.append(artifacts.StageRecord(name, elapsed, counts, reused=name in self.reused))
-        self.reporter.finish(name, elapsed, {**counts, "reused": "from cache"} if name in self.reused else counts)
+        self.reporter.finish(name, elapsed, {**counts, "from_cache": "reused"} if name in self.reused else counts)
 
     def cached(self, name: str, compute: Callable[[], T], *, after: Iterable[str] = (), parts: Iterable[Any] = ()) -> T:
         """compute(), or the output cached under a key of `parts` (what else it reads) and the keys of the stages
