@@ -12,6 +12,7 @@ import os
 import platform
 import shutil
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -339,7 +340,7 @@ def write_manifest(
     seed: int,
     documents: list[Document],
     stages: list[StageRecord],
-    input_files: list[dict[str, Any]] = (),
+    input_files: Sequence[dict[str, Any]] = (),
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     outputs = {

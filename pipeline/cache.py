@@ -42,6 +42,12 @@ def cache_dir(config: Config) -> Path:
 
 
 @lru_cache(maxsize=1)
+def environment() -> tuple[str, str, dict[str, str]]:
+    """What every key covers: the package version, its files' fingerprint, the library versions (read once)."""
+    return pipeline.__version__, code_fingerprint(), package_versions()
+
+
+@lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """sha256 over the package's files, so an edited stage never reuses what older code computed."""
     root = Path(pipeline.__file__).resolve().parent
@@ -61,7 +67,7 @@ def _jsonable(value: Any) -> Any:
 
 def stage_key(stage: str, parts: Iterable[Any]) -> str:
     """sha256 of the stage name, the code and library versions, and `parts` (JSON-able values or config sections)."""
-    material = [stage, pipeline.__version__, code_fingerprint(), package_versions(), list(parts)]
+    material = [stage, *environment(), list(parts)]
     canonical = json.dumps(material, sort_keys=True, separators=(",", ":"), default=_jsonable, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

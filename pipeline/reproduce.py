@@ -64,7 +64,7 @@ def reproduce(run_dir: Path, keep: Path | None = None, reporter: Reporter | None
             result = run(config, reporter, output_dir=output_dir)
         except PipelineError as exc:
             notes.append(f"the re-run failed: {exc}")
-            return Reproduction(run_dir, compare_outputs(manifest["outputs"], {}), inputs, notes)
+            return Reproduction(run_dir, compare_outputs(manifest.get("outputs", {}), {}), inputs, notes)
         rerun = artifacts.read_manifest(result.run_dir)
     outputs = compare_outputs(manifest.get("outputs", {}), rerun["outputs"])
     return Reproduction(run_dir, outputs, inputs, notes, result.run_dir if keep is not None else None)
