@@ -1,17 +1,21 @@
 """The run folder: output tables with fixed schemas, the fitted models, config.toml and manifest.json.
 
 A run is written into a hidden temporary folder beside its final place and renamed when complete, so an
-interrupted run never leaves a folder that looks finished, and earlier runs are never touched.
+interrupted run never leaves a folder that looks finished, and earlier runs are never touched. A temporary
+folder left by a killed run (SIGKILL, power loss) is removed by the next run in the same experiment.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import platform
 import shutil
+import socket
 import tomllib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,15 +27,18 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, PipelineError, PipelineWarning
 from pipeline.types import (
-    Document, EvidenceCounts, Lexicon, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors,
+    Document, EvidenceCounts, Lexicon, Paragraph, ThemeModel, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized,
+    Vectors,
 )
 
 FLOAT_FORMAT = "%.8f"
 LEXICON_FILE = "lexicon.toml"
 THEME_TERMS_FILE = "theme_terms.json"
 BOILERPLATE_FILE = "boilerplate.txt"
+LEARNED_DIR = "learned"
+LEARNED_ARRAYS = ("log_phi", "log_prior", "log_background")
 KEPT = "kept"
 PACKAGES = ("theme-pipeline", "gensim", "scikit-learn", "nltk", "simplemma", "numpy", "scipy", "pandas", "pydantic")
 
@@ -41,6 +48,7 @@ class StageRecord:
     name: str
     elapsed_s: float
     counts: dict[str, Any] = field(default_factory=dict)
+    warnings: list[PipelineWarning] = field(default_factory=list)
     reused: bool = False  # the output came from the stage cache
 
 
@@ -51,15 +59,34 @@ def make_run_id(config_hash: str, now: datetime | None = None) -> str:
 
 
 class RunFolder:
-    """Writes into `<experiment dir>/.tmp-<run-id>/`; `commit()` renames it to `<experiment dir>/<run-id>/`."""
+    """Writes into `<experiment dir>/.tmp-<run-id>-<pid>@<host>/`, renamed to `<experiment dir>/<run-id>/` when
+    the `with` block ends without an error and removed when it ends with one (an OSError becomes a PipelineError)."""
 
     def __init__(self, output_dir: Path, experiment: str, run_id: str):
         self.experiment_dir = output_dir / experiment
-        self.experiment_dir.mkdir(parents=True, exist_ok=True)
-        self.run_id = self._free_id(run_id)
-        self.final = self.experiment_dir / self.run_id
-        self.path = self.experiment_dir / f".tmp-{self.run_id}-{os.getpid()}"
-        self.path.mkdir()
+        try:
+            self.experiment_dir.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned(self.experiment_dir)
+            self.run_id = self._free_id(run_id)
+            self.final = self.experiment_dir / self.run_id
+            self.path = self.experiment_dir / f".tmp-{self.run_id}-{os.getpid()}@{socket.gethostname()}"
+            self.path.mkdir()
+        except OSError as exc:
+            raise PipelineError(f"output_dir: cannot create a run folder in {self.experiment_dir} ({exc})") from None
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
+        if exc is None:
+            try:
+                self.commit()
+                return
+            except OSError as commit_error:
+                exc = commit_error
+        self.discard()
+        if isinstance(exc, OSError):
+            raise PipelineError(f"{self.final}: writing the run failed, nothing was kept ({exc})") from exc
 
     def _free_id(self, run_id: str) -> str:
         candidate, n = run_id, 1
@@ -74,6 +101,29 @@ class RunFolder:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _remove_abandoned(experiment_dir: Path) -> None:
+    """Delete temporary folders of runs from this machine whose process is gone (killed before finishing)."""
+    if os.name != "posix":  # os.kill(pid, 0) only probes on POSIX; elsewhere it would stop the process
+        return
+    host = socket.gethostname()
+    for folder in experiment_dir.glob(".tmp-*"):
+        owner, _, folder_host = folder.name.rpartition("@")
+        pid = owner.rpartition("-")[2]
+        if folder_host != host or not pid.isdigit() or _process_exists(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
@@ -162,8 +212,7 @@ def coverage_table(
     lexicon_themes: dict[str, list[str]], theme_terms: dict[str, list[str]], evidence: EvidenceCounts, kept: list[bool]
 ) -> pd.DataFrame:
     """Per theme: which seed terms (as written in the lexicon) occur in the kept paragraphs and which do not."""
-    occurs = np.asarray(evidence.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
-    present = {t for t, seen in zip(evidence.terms, occurs) if seen}
+    present = evidence.present_terms(kept)
     rows = []
     for theme, seeds in lexicon_themes.items():
         normalized = theme_terms.get(theme, [])
@@ -224,9 +273,15 @@ def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_mode
 
 
 def save_for_infer(
-    folder: Path, lexicon: Lexicon, evidence_terms: list[str], theme_terms: ThemeTerms, boilerplate: list[str]
+    folder: Path,
+    lexicon: Lexicon,
+    evidence_terms: list[str],
+    theme_terms: ThemeTerms,
+    theme_model: ThemeModel | None,
+    boilerplate: list[str],
 ) -> None:
-    """What `themes infer` needs beside the gensim models: the lexicon, each theme's weighted terms, boilerplate."""
+    """What `themes infer` needs beside the gensim models: the lexicon, each theme's weighted terms (seeds and
+    expansion), the learned word models, and the shared boilerplate lines."""
     themes = {name: {"seeds": seeds, "description": lexicon.descriptions.get(name, "")} for name, seeds in lexicon.themes.items()}
     (folder / LEXICON_FILE).write_text(tomli_w.dumps({"themes": themes}), encoding="utf-8")
     weighted = []
@@ -242,6 +297,11 @@ def save_for_infer(
     terms_json = json.dumps({"themes": lexicon.names, "terms": weighted}, indent=1, ensure_ascii=False) + "\n"
     (folder / "models" / THEME_TERMS_FILE).write_text(terms_json, encoding="utf-8")
     (folder / "models" / BOILERPLATE_FILE).write_text("".join(f"{line}\n" for line in boilerplate), encoding="utf-8")
+    if theme_model is not None:
+        learned = folder / "models" / LEARNED_DIR
+        learned.mkdir()
+        for name in LEARNED_ARRAYS:  # .npy: the same arrays always give the same bytes (.npz stamps the time)
+            np.save(learned / f"{name}.npy", getattr(theme_model, name), allow_pickle=False)
 
 
 @dataclass(frozen=True)
@@ -258,6 +318,7 @@ class SavedRun:
     topic_themes: list[str]  # per topic, its label in topics.csv
     seed_themes: list[str]  # per topic, the theme that anchored it or ""
     theme_terms: dict[str, Any]  # models/theme_terms.json
+    theme_model: ThemeModel | None  # models/learned/, when the run learned word models
     boilerplate: frozenset[str]
 
 
@@ -280,6 +341,9 @@ def load_saved_run(run_dir: Path) -> SavedRun:
     topics = pd.read_csv(run_dir / "topics.csv", keep_default_na=False, dtype=str)
     lexicon_table = tomllib.loads((run_dir / LEXICON_FILE).read_text(encoding="utf-8"))["themes"]
     phrases = models / "phrases.gensim"
+    learned = models / LEARNED_DIR
+    # gensim warns that a frozen phrase model has no corpus word count; scoring is not used on loading.
+    logging.getLogger("gensim.models.phrases").setLevel(logging.ERROR)
     return SavedRun(
         path=run_dir,
         manifest=manifest,
@@ -294,6 +358,7 @@ def load_saved_run(run_dir: Path) -> SavedRun:
         topic_themes=topics["theme"].tolist(),
         seed_themes=topics["seed_theme"].tolist(),
         theme_terms=json.loads((models / THEME_TERMS_FILE).read_text(encoding="utf-8")),
+        theme_model=ThemeModel(**{n: np.load(learned / f"{n}.npy") for n in LEARNED_ARRAYS}) if learned.is_dir() else None,
         boilerplate=frozenset((models / BOILERPLATE_FILE).read_text(encoding="utf-8").splitlines()),
     )
 
@@ -331,6 +396,20 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def warning_summary(stages: list[StageRecord]) -> dict[str, Any]:
+    """Every warning in order, and per reason how many inputs were skipped and how many repaired."""
+    entries = [
+        {"stage": s.name, "action": w.action, "reason": w.reason, "message": str(w)} for s in stages for w in s.warnings
+    ]
+    return {
+        "warnings": entries,
+        **{
+            action: dict(sorted(Counter(e["reason"] for e in entries if e["action"] == action).items()))
+            for action in ("skipped", "repaired")
+        },
+    }
+
+
 def write_manifest(
     folder: Path,
     *,
@@ -343,6 +422,7 @@ def write_manifest(
     input_files: Sequence[dict[str, Any]] = (),
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """manifest.json: what ran on which inputs, what each stage did, and every warning; written last."""
     outputs = {
         str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
     }
@@ -357,13 +437,36 @@ def write_manifest(
         "working_dir": os.getcwd(),
         "input_files": list(input_files),
         "inputs": [
-            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text)} for d in documents
+            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text), "encoding": d.encoding}
+            for d in documents
         ],
         "stages": [
             {"name": s.name, "elapsed_s": round(s.elapsed_s, 4), "reused": s.reused, **s.counts} for s in stages
         ],
+        **warning_summary(stages),
         "outputs": outputs,
         **(extra or {}),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write beside `path`, then rename over it: a reader sees the old file or the new one, never half of one."""
+    temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    try:
+        temporary.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def update_output_hashes(folder: Path, names: list[str], owned_prefix: str) -> None:
+    """Record the sha256 of `names` (relative to `folder`) in its manifest.json; entries under `owned_prefix`
+    that are not in `names` were replaced by them and are forgotten."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    outputs = {k: v for k, v in manifest.get("outputs", {}).items() if not k.startswith(owned_prefix)}
+    outputs.update({name: sha256_file(folder / name) for name in names})
+    manifest["outputs"] = dict(sorted(outputs.items()))
+    write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

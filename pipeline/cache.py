@@ -27,7 +27,7 @@ from pydantic import BaseModel
 import pipeline
 from pipeline.artifacts import package_versions
 from pipeline.config import Config
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, PipelineWarning
 
 T = TypeVar("T")
 ENTRY_SUFFIX = ".pkl"
@@ -35,6 +35,23 @@ TEMPORARY_PREFIX = ".tmp-"
 # Marks the folder as a cache for backup tools (https://bford.info/cachedir/); `clear` removes it too.
 TAG_NAME = "CACHEDIR.TAG"
 TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# theme-pipeline stage cache: safe to delete.\n"
+
+
+@dataclass(frozen=True)
+class SavedWarning:
+    """A PipelineWarning in a form that pickles (a warning's keyword fields do not), to give again on reuse."""
+
+    category: type[PipelineWarning]
+    message: str
+    reason: str
+    action: str
+
+    @classmethod
+    def of(cls, warning: PipelineWarning) -> SavedWarning:
+        return cls(type(warning), str(warning), warning.reason, warning.action)
+
+    def rebuild(self) -> PipelineWarning:
+        return self.category(self.message, reason=self.reason, action=self.action)
 
 
 def cache_dir(config: Config) -> Path:

@@ -161,8 +161,8 @@ def load_run(run_dir: Path) -> RunTables:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: not a run folder (expected outputs/<experiment>/<run-id>/)")
-    paragraphs = _read_run_csv(run_dir / "paragraphs.csv", PARAGRAPH_COLUMNS)
-    documents = _read_run_csv(run_dir / "documents.csv", DOCUMENT_COLUMNS)
+    paragraphs = read_run_csv(run_dir / "paragraphs.csv", PARAGRAPH_COLUMNS)
+    documents = read_run_csv(run_dir / "documents.csv", DOCUMENT_COLUMNS)
     after_dominant = list(paragraphs.columns)[list(paragraphs.columns).index("dominant_theme") + 1 :]
     labels = [c for c in after_dominant if c not in NON_THEME_COLUMNS]
     if OTHER not in labels:
@@ -177,7 +177,7 @@ def load_run(run_dir: Path) -> RunTables:
     return RunTables(path=run_dir, paragraphs=paragraphs, documents=documents, labels=labels)
 
 
-def _read_run_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+def read_run_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"{path}: missing (is {path.parent} a finished run folder?)")
     text_columns = {c: str for c in ("doc_id", "source", "status", "dominant_theme", "text")}

@@ -1,7 +1,7 @@
 """Apply a finished run to new documents: its cleaning, tokens, vocabulary, topics and theme terms, unchanged.
 
 Nothing is learned from the new documents: the phrases, the Dictionary (and its idf), the LDA topics and
-their labels, and each theme's weighted terms are the run's own. The one corpus-level cleaning rule
+their labels, each theme's weighted terms and its learned word model are the run's own. The one corpus-level cleaning rule
 (`repeated_across_documents`) drops the lines the run found shared plus lines shared by `min_documents` of the
 new documents themselves.
 """
@@ -16,6 +16,7 @@ import numpy as np
 
 from pipeline import artifacts
 from pipeline.artifacts import SavedRun
+from pipeline.errors import InputError
 from pipeline.runner import weight_tables
 from pipeline.stages.clean import clean
 from pipeline.stages.evidence import evidence_counts
@@ -61,9 +62,14 @@ def infer(run_dir: Path, paths: list[str], out_dir: Path | None = None) -> Infer
     )
     labels = TopicLabels(theme=saved.topic_themes, score=[], top_terms=[], tfidf_terms=[])
     evidence = evidence_counts(tokenized, vectors, seed_terms(saved.lexicon, build_analyzer(config.tokenize)))
+    if saved.theme_model is not None and saved.theme_model.log_phi.shape[1] != len(evidence.terms):
+        raise InputError(f"{saved.path}: models/learned/ does not match the run's vocabulary and lexicon")
+    # A run that learned nothing (no seed in its corpus) must not learn from the new documents either.
+    label_config = config.label if saved.theme_model else config.label.model_copy(update={"learn_iterations": 0})
     weights = weigh(
         paragraphs, [d.doc_id for d in documents], evidence.counts, saved_theme_terms(saved, evidence),
-        topic_model, labels, saved.lexicon.names, config.label, evidence.terms, evidence.surface,
+        topic_model, labels, saved.lexicon.names, label_config, evidence.terms, evidence.surface,
+        theme_model=saved.theme_model,
     )
     tables = weight_tables(documents, paragraphs, tokenized, vectors, weights, config.label)
     folder = _write(saved, tables, documents, files, out_dir)

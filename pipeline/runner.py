@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,10 +13,13 @@ from typing import Any, TypeVar
 import numpy as np
 
 from pipeline import artifacts
-from pipeline.cache import StageCache, stage_key
+from pipeline.cache import SavedWarning, StageCache, stage_key
+from pipeline.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
 from pipeline.config import Config, LabelConfig
+from pipeline.errors import PipelineWarning
 from pipeline.lexicon import load_lexicon
-from pipeline.progress import Reporter, SilentReporter
+from pipeline.progress import Reporter, SilentReporter, summarize_warnings
+from pipeline.report import write_report
 from pipeline.stages.clean import clean, shared_boilerplate
 from pipeline.stages.ingest import ingest, input_files
 from pipeline.stages.evidence import evidence_counts, seed_matrix
@@ -38,7 +42,8 @@ class RunResult:
 
 
 class _Stages:
-    """Times each stage, reuses cached outputs, and passes counts to the manifest and the progress display."""
+    """Times each stage, reuses cached outputs, records the PipelineWarnings it raises, and passes all of it to
+    the manifest and the display."""
 
     def __init__(self, reporter: Reporter, cache: StageCache):
         self.reporter = reporter
@@ -52,20 +57,40 @@ class _Stages:
         counts: dict[str, Any] = {}
         self.reporter.start(name)
         began = time.perf_counter()
-        yield counts
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", PipelineWarning)
+                yield counts
+        finally:
+            ours = self._sort_warnings(caught)  # shown even when the stage fails: they may explain why
         elapsed = time.perf_counter() - began
-        self.records.append(artifacts.StageRecord(name, elapsed, counts, reused=name in self.reused))
-        self.reporter.finish(name, elapsed, {**counts, "from_cache": "reused"} if name in self.reused else counts)
+        reused = name in self.reused
+        self.records.append(artifacts.StageRecord(name, elapsed, counts, ours, reused=reused))
+        self.reporter.finish(name, elapsed, {**counts, "from_cache": "reused"} if reused else counts)
 
     def cached(self, name: str, compute: Callable[[], T], *, after: Iterable[str] = (), parts: Iterable[Any] = ()) -> T:
         """compute(), or the output cached under a key of `parts` (what else it reads) and the keys of the stages
-        `after` it; keys chain, so naming the last upstream stage covers every stage before it."""
+        `after` it; keys chain, so naming the last upstream stage covers every stage before it. The warnings
+        compute() gave are stored with its output and given again on reuse, so the manifest lists them either way."""
         key = stage_key(name, [*(self.keys[stage] for stage in after), *parts])
         self.keys[name] = key
-        value, hit = self.cache.get_or_compute(name, key, compute)
+        (value, given), hit = self.cache.get_or_compute(name, key, lambda: _with_warnings(compute))
         if hit:
             self.reused.append(name)
+            for warning in given:
+                warnings.warn(warning.rebuild(), stacklevel=2)
         return value
+
+    def _sort_warnings(self, caught: list[warnings.WarningMessage]) -> list[PipelineWarning]:
+        """Print ours through the reporter; hand anything else (a library's warning) back to Python's filters."""
+        ours = [w.message for w in caught if isinstance(w.message, PipelineWarning)]
+        for line in summarize_warnings(ours):
+            self.reporter.warn(line)
+        for w in caught:
+            if not isinstance(w.message, PipelineWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        return ours
 
 
 def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | None = None) -> RunResult:
@@ -88,6 +113,7 @@ def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | 
         )
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
+        check_paragraphs(documents, paragraphs)
     with stages.stage("tokenize") as counts:
         tokenized = stages.cached(
             "tokenize", lambda: tokenize(paragraphs, config.tokenize), after=["segment"], parts=[config.tokenize]
@@ -99,6 +125,7 @@ def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | 
             "vectorize", lambda: vectorize(tokenized, kept, config.vectorize), after=["tokenize"], parts=[config.vectorize]
         )
         counts["vocabulary"] = len(vectors.terms)
+        check_vocabulary(tokenized, kept, vectors, config.vectorize)
     # The lexicon's only way into the model is an explicit choice to seed topics with it.
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
     with stages.stage("model") as counts:
@@ -109,7 +136,7 @@ def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | 
             after=["vectorize"],
             parts=[config.model, config.seed, list(anchors.items())],
         )
-        counts["topics"] = config.model.num_topics
+        counts["topics"] = len(topic_model.seed_theme)
     with stages.stage("label") as counts:
         evidence, labels, expanded = stages.cached(
             "label",
@@ -117,6 +144,7 @@ def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | 
             after=["model"],
             parts=[config.label, list(theme_terms.items())],
         )
+        check_lexicon_coverage(theme_terms, evidence.present_terms(kept))
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
         counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
@@ -135,19 +163,19 @@ def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | 
             **weight_tables(documents, paragraphs, tokenized, vectors, weights, config.label),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
-            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, evidence),
+            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
         }
         config_hash = config.hash()
         folder = artifacts.RunFolder(
             Path(output_dir or config.output_dir), config.experiment, artifacts.make_run_id(config_hash)
         )
-        try:
+        with folder:
             for name, frame in tables.items():
                 artifacts.write_csv(frame, folder.path / name)
             (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
             artifacts.save_models(folder.path, tokenized, vectors, topic_model)
             artifacts.save_for_infer(
-                folder.path, lexicon, evidence.terms, expanded, shared_boilerplate(documents, lines)
+                folder.path, lexicon, evidence.terms, expanded, weights.theme_model, shared_boilerplate(documents, lines)
             )
             artifacts.write_manifest(
                 folder.path,
@@ -159,10 +187,9 @@ def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | 
                 stages=stages.records,
                 input_files=files,
             )
-            run_dir = folder.commit()
-        except BaseException:
-            folder.discard()
-            raise
+            if config.report.enabled:
+                write_report(folder.path)
+        run_dir = folder.final
         counts["files"] = len(tables) + 3  # + config.toml, lexicon.toml, manifest.json
     summary = {
         "documents": len(documents),
@@ -170,9 +197,10 @@ def run(config: Config, reporter: Reporter | None = None, *, output_dir: Path | 
         "paragraphs_kept": sum(p.kept for p in paragraphs),
         "paragraphs_dropped": sum(not p.kept for p in paragraphs),
         "vocabulary": len(vectors.terms),
-        "topics": config.model.num_topics,
+        "topics": len(topic_model.seed_theme),
         "labeled_topics": sum(t != "unlabeled" for t in labels.theme),
         "drop_reasons": _count_reasons(paragraphs),
+        **artifacts.warning_summary(stages.records),
         "reused_stages": stages.reused,
         "cache": str(cache.directory) if cache.directory else "",
         "cache_problem": cache.write_problem,
@@ -193,6 +221,19 @@ def _label(
     labels = label_topics(topic_model, vectors, theme_terms, config)
     expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config)
     return evidence, labels, expanded
+
+
+def _with_warnings(compute: Callable[[], T]) -> tuple[T, list[SavedWarning]]:
+    """compute()'s output and the PipelineWarnings it gave (they still reach the enclosing stage's record)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PipelineWarning)
+        value = compute()
+    given = []
+    for w in caught:
+        if isinstance(w.message, PipelineWarning):
+            given.append(SavedWarning.of(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return value, given
 
 
 def weight_tables(

@@ -20,6 +20,7 @@ class Document:
     text: str
     date: str = ""  # ISO YYYY-MM-DD or ""
     metadata: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"  # how the file's bytes were decoded into `text` (utf-8-sig, utf-16, cp1252, ...)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ class EvidenceCounts:
     terms: list[str]
     surface: dict[str, str]  # display form of every term
 
+    def present_terms(self, kept: list[bool]) -> set[str]:
+        """The terms (seeds among them) that occur at least once in a kept paragraph."""
+        occurs = np.asarray(self.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
+        return {t for t, seen in zip(self.terms, occurs) if seen}
+
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -118,6 +124,15 @@ class ThemeTerms:
 
 
 @dataclass(frozen=True)
+class ThemeModel:
+    """Each theme's word model learned from the paragraphs its seeds label (log probabilities over terms)."""
+
+    log_phi: np.ndarray  # themes x terms
+    log_prior: np.ndarray  # themes
+    log_background: np.ndarray  # terms: the corpus's own word distribution
+
+
+@dataclass(frozen=True)
 class ThemeWeights:
     """Paragraph x theme and document x theme weights; columns are `themes` then "other"."""
 
@@ -125,3 +140,5 @@ class ThemeWeights:
     paragraph: np.ndarray
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
+    theme_terms: ThemeTerms | None = None  # the term weights behind the evidence, learned terms included
+    theme_model: ThemeModel | None = None  # the learned word models, when the run learned any

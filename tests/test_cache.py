@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pipeline.artifacts import read_manifest
 from pipeline.cache import StageCache, cache_dir, clear, stage_key
 from pipeline.cli import app
 from pipeline.config import Config, load_config
+from pipeline.reproduce import IDENTIFIED_FILES, without_run_identity
 from pipeline.runner import run
 from conftest import toml_string
 
@@ -31,6 +33,20 @@ def counting(value):
 
 def output_hashes(run_dir: Path) -> dict[str, str]:
     return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+
+
+def assert_same_outputs(first: Path, second: Path, *, except_names: tuple[str, ...] = ()) -> None:
+    """Every output file byte for byte; report.html with its run's id and time replaced (as `reproduce` does)."""
+    names = output_hashes(first)
+    assert sorted(names) == sorted(output_hashes(second))
+    for name in IDENTIFIED_FILES:
+        assert without_run_identity(first / name, read_manifest(first)) == without_run_identity(
+            second / name, read_manifest(second)
+        ), name
+    compared = [n for n in names if n not in IDENTIFIED_FILES and n not in except_names]
+    assert len(compared) >= 14
+    for name in compared:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
 @pytest.fixture
@@ -131,11 +147,8 @@ def test_a_lexicon_change_reuses_every_stage_before_label_and_matches_an_uncache
     assert cached.summary["reused_stages"] == UPSTREAM
     uncached = run(tiny_config(lexicon_change, "cache.enabled=false", output="uncached"))
     assert uncached.summary["reused_stages"] == [] and uncached.summary["cache"] == ""
-    compared = output_hashes(cached.run_dir)
-    del compared["config.toml"]  # it names the output folder, which differs on purpose here
-    assert len(compared) >= 14
-    for name in compared:
-        assert (cached.run_dir / name).read_bytes() == (uncached.run_dir / name).read_bytes(), name
+    # config.toml names the output folder, which differs on purpose here.
+    assert_same_outputs(cached.run_dir, uncached.run_dir, except_names=("config.toml",))
     assert "streaming" in (cached.run_dir / "documents.csv").read_text(encoding="utf-8").splitlines()[0]
 
 
@@ -145,9 +158,18 @@ def test_a_labeling_change_reuses_the_model_and_a_rerun_reuses_everything(tiny_c
     assert threshold.summary["reused_stages"] == UPSTREAM
     again = run(tiny_config("label.other_threshold=2.0"))
     assert again.summary["reused_stages"] == [*UPSTREAM, "label", "weigh"]
-    assert output_hashes(again.run_dir) == output_hashes(threshold.run_dir)
+    assert_same_outputs(again.run_dir, threshold.run_dir)
     stages = json.loads((again.run_dir / "manifest.json").read_text(encoding="utf-8"))["stages"]
     assert [s["name"] for s in stages if s["reused"]] == [*UPSTREAM, "label", "weigh"]
+
+
+def test_warnings_of_a_reused_stage_are_given_again(tiny_config, tiny_corpus_dir):
+    (tiny_corpus_dir / "empty.txt").write_text("", encoding="utf-8")
+    first, again = run(tiny_config()), run(tiny_config())
+    assert again.summary["reused_stages"][0] == "ingest"
+    assert first.summary["skipped"] and again.summary["skipped"] == first.summary["skipped"]
+    recorded = [read_manifest(r.run_dir)["warnings"] for r in (first, again)]
+    assert recorded[0] and recorded[0] == recorded[1]
 
 
 def test_an_edited_input_file_is_read_again(tiny_config, tiny_corpus_dir):

@@ -11,7 +11,10 @@ from typer.testing import CliRunner
 from conftest import toml_string
 from pipeline.cli import app
 from pipeline.config import load_config
-from pipeline.reproduce import CHANGED, DIFFERENT, EQUAL, EXTRA, MISSING, compare_outputs, reproduce
+from pipeline.artifacts import sha256_file
+from pipeline.reproduce import (
+    CHANGED, DIFFERENT, EQUAL, EQUAL_BUT_IDENTITY, EXTRA, MISSING, compare_outputs, compare_run_folders, reproduce,
+)
 from pipeline.runner import run
 
 ENV = {"COLUMNS": "200", "CI": "1"}
@@ -34,12 +37,16 @@ def test_a_fresh_run_reproduces_every_output_file(tiny_run, tmp_path):
     result = invoke("reproduce", str(tiny_run.run_dir), "--keep", str(tmp_path / "kept"))
     assert result.exit_code == 0, result.output
     recorded = json.loads((tiny_run.run_dir / "manifest.json").read_text(encoding="utf-8"))["outputs"]
-    assert f"reproduced: all {len(recorded)} output files are identical to the manifest" in result.output
+    assert f"reproduced: all {len(recorded)} output files match the manifest byte for byte" in result.output
+    assert "report.html" in recorded  # equal, or equal but its run id/time when the re-run's second differs
     for name in ("paragraphs.csv", "models/lda.gensim", "models/dictionary.gensim", "lexicon.toml"):
         assert name in recorded and name in result.output
     assert not [line for line in result.output.splitlines() if line.startswith(("input ", "note: "))]
     (kept,) = (tmp_path / "kept").glob("*/*/manifest.json")
-    assert json.loads(kept.read_text(encoding="utf-8"))["outputs"] == recorded
+    kept_outputs = json.loads(kept.read_text(encoding="utf-8"))["outputs"]
+    assert {k: v for k, v in kept_outputs.items() if k != "report.html"} == {
+        k: v for k, v in recorded.items() if k != "report.html"
+    }
     assert len(list((tmp_path / "out" / "default").iterdir())) == 1  # no new run among the user's runs
 
 
@@ -81,3 +88,20 @@ def test_compare_outputs_names_every_kind_of_difference():
     checks = compare_outputs({"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "9", "d": "4"})
     assert [(c.name, c.status) for c in checks] == [("a", EQUAL), ("b", DIFFERENT), ("c", MISSING), ("d", EXTRA)]
     assert CHANGED == "changed"
+
+
+def test_a_report_that_differs_only_by_its_run_id_and_time_counts_as_reproduced(tmp_path):
+    def folder(name: str, run_id: str, created: str, body: str) -> tuple[Path, dict]:
+        path = tmp_path / name
+        path.mkdir()
+        (path / "report.html").write_text(f"<p>{run_id} made {created}</p>{body}", encoding="utf-8")
+        manifest = {"run_id": run_id, "created_utc": created, "config_hash": "abcdef0123456789",
+                    "outputs": {"report.html": sha256_file(path / "report.html")}}
+        (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        return path, manifest
+
+    original, manifest = folder("a", "20260101-000000-abcdef01", "2026-01-01T00:00:00+00:00", "same")
+    rerun, _ = folder("b", "20260102-000000-abcdef01", "2026-01-02T00:00:00+00:00", "same")
+    changed, _ = folder("c", "20260103-000000-abcdef01", "2026-01-03T00:00:00+00:00", "other")
+    assert [c.status for c in compare_run_folders(original, manifest, rerun)] == [EQUAL_BUT_IDENTITY]
+    assert [c.status for c in compare_run_folders(original, manifest, changed)] == [DIFFERENT]

@@ -64,7 +64,7 @@ def expand_lexicon(
         log_ratio[doc_freq < 2] = 0.0
         expansion = np.clip(log_ratio, 0.0, 1.0) * config.expand_weight
         expansion[is_seed] = 0.0
-        weights = seed_weights + _top_per_column(expansion, config.expand_terms)
+        weights = seed_weights + top_per_column(expansion, config.expand_terms)
     return ThemeTerms(weights=weights, is_seed=is_seed)
 
 
@@ -78,7 +78,7 @@ def _seed_scale(counts: sp.csr_matrix, is_seed: np.ndarray) -> np.ndarray:
     return (idf / reference)[:, None]
 
 
-def _top_per_column(matrix: np.ndarray, n: int) -> np.ndarray:
+def top_per_column(matrix: np.ndarray, n: int) -> np.ndarray:
     kept = np.zeros_like(matrix)
     for j in range(matrix.shape[1]):
         column = matrix[:, j]
