@@ -185,7 +185,7 @@ def runs(
     debug: DebugOpt = False,
 ) -> None:
     """List finished runs: id, date, config hash, corpus, and the top theme (and macro-F1 if evaluated)."""
-    from pipeline.runs import list_runs, runs_table
+    from pipeline.catalog import list_runs, runs_table
 
     with _errors_as_exit_codes(debug):
         found = list_runs(output_dir, experiment)

@@ -1,4 +1,4 @@
-"""List finished runs: one row per run folder with a manifest.json, oldest first (run ids sort by time)."""
+"""List finished runs (`themes runs`): one row per run folder with a manifest.json, oldest first (run ids sort by time)."""
 
 from __future__ import annotations
 
