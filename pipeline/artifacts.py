@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import PipelineError
 from pipeline.types import Document, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
 
 FLOAT_FORMAT = "%.8f"
@@ -68,6 +69,29 @@ class RunFolder:
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
     frame.to_csv(path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+
+
+def write_files(folder: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
+    """CSVs (frames) and text files (str) into `folder`, each written under a temporary name and then renamed,
+    so a reader never sees a half-written file and an interrupted write leaves the previous one in place."""
+    written = []
+    try:
+        for name, content in files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.parent / f".tmp-{path.name}-{os.getpid()}"
+            try:
+                if isinstance(content, pd.DataFrame):
+                    write_csv(content, temporary)
+                else:
+                    temporary.write_text(content, encoding="utf-8")
+                os.replace(temporary, path)
+            finally:
+                temporary.unlink(missing_ok=True)
+            written.append(path)
+    except OSError as exc:
+        raise PipelineError(f"{folder}: cannot write {exc.filename or 'the files'} ({exc.strerror or exc})") from None
+    return written
 
 
 def format_terms(terms: list[tuple[str, float]], surface: dict[str, str]) -> str:

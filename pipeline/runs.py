@@ -1,0 +1,131 @@
+"""Reading a finished run folder back: its tables, its resolved config and its fitted topic-term distributions.
+
+Everything that works on saved runs (`themes evaluate`, `themes compare`, `themes diff`) loads them here, so a
+run folder is read one way and a bad folder gives one line naming the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import InputError
+from pipeline.stages.weigh import OTHER
+
+PARAGRAPH_COLUMNS = ("doc_id", "source", "paragraph", "start", "end", "status", "dominant_theme", "text")
+DOCUMENT_COLUMNS = ("doc_id", "source")
+TOPIC_COLUMNS = ("topic", "theme", "top_terms")
+# Columns of paragraphs.csv after `dominant_theme` that are not theme weights.
+NON_THEME_COLUMNS = frozenset({"evidence", "text"})
+# Counts and offsets; every other column that is not a weight is read as text ("1995" stays a string).
+COUNT_COLUMNS = frozenset({"paragraph", "start", "end", "n_tokens", "n_paragraphs", "topic"})
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """paragraphs.csv and documents.csv of one run; `labels` are its weight columns (themes, then "other")."""
+
+    path: Path
+    paragraphs: pd.DataFrame
+    documents: pd.DataFrame
+    labels: list[str]
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def themes(self) -> list[str]:
+        return [label for label in self.labels if label != OTHER]
+
+
+@dataclass(frozen=True)
+class TopicTerms:
+    """The fitted LDA of a run: topics.csv and the topics x terms probabilities over `terms` (model vocabulary)."""
+
+    topics: pd.DataFrame
+    terms: list[str]
+    topic_term: np.ndarray
+
+
+def load_run(run_dir: Path) -> RunTables:
+    """paragraphs.csv and documents.csv of a run folder, and its label columns (those after `dominant_theme`)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError(f"{run_dir}: not a run folder (expected outputs/<experiment>/<run-id>/)")
+    paragraphs_path, documents_path = run_dir / "paragraphs.csv", run_dir / "documents.csv"
+    header = list(_read_csv(paragraphs_path, PARAGRAPH_COLUMNS, nrows=0).columns)
+    labels = [c for c in header[header.index("dominant_theme") + 1 :] if c not in NON_THEME_COLUMNS]
+    if OTHER not in labels:
+        raise InputError(f"{paragraphs_path}: no '{OTHER}' weight column after dominant_theme")
+    paragraphs = _read_csv(paragraphs_path, PARAGRAPH_COLUMNS, numeric=labels)
+    documents_header = _read_csv(documents_path, DOCUMENT_COLUMNS, nrows=0).columns
+    missing = [c for c in labels if c not in documents_header]
+    if missing:
+        raise InputError(f"{documents_path}: missing theme column(s) {', '.join(missing)} of paragraphs.csv")
+    documents = _read_csv(documents_path, DOCUMENT_COLUMNS, numeric=labels)
+    return RunTables(path=run_dir, paragraphs=paragraphs, documents=documents, labels=labels)
+
+
+def load_run_config(run_dir: Path) -> dict[str, Any]:
+    """The resolved config a run saved (config.toml) as a plain dict; {} when the folder has none."""
+    path = Path(run_dir) / "config.toml"
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable config ({exc})") from None
+
+
+def load_topic_terms(run_dir: Path) -> TopicTerms:
+    """topics.csv plus the topic-term probabilities of models/lda.gensim over models/dictionary.gensim."""
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    run_dir = Path(run_dir)
+    topics = _read_csv(run_dir / "topics.csv", TOPIC_COLUMNS)
+    models = run_dir / "models"
+    for name in ("dictionary.gensim", "lda.gensim"):
+        if not (models / name).is_file():
+            raise InputError(f"{models / name}: missing (topic matching needs the run's saved models)")
+    try:
+        dictionary = Dictionary.load(str(models / "dictionary.gensim"))
+        topic_term = LdaModel.load(str(models / "lda.gensim")).get_topics()
+    except Exception as exc:  # gensim raises pickle, OS and attribute errors alike for a damaged file
+        raise InputError(f"{models}: cannot load the saved models ({exc.__class__.__name__}: {exc})") from None
+    if topic_term.shape != (len(topics), len(dictionary)):
+        raise InputError(
+            f"{models}: the model has {topic_term.shape[0]} topics over {topic_term.shape[1]} terms, but topics.csv "
+            f"has {len(topics)} rows and the dictionary {len(dictionary)} terms"
+        )
+    terms = [dictionary[i] for i in range(len(dictionary))]
+    return TopicTerms(topics=topics, terms=terms, topic_term=np.asarray(topic_term, dtype=np.float64))
+
+
+def _read_csv(path: Path, required: tuple[str, ...], numeric: list[str] = (), nrows: int | None = None) -> pd.DataFrame:
+    """A run table with text columns as strings and the `numeric` (weight) and count columns as numbers."""
+    if not path.is_file():
+        raise InputError(f"{path}: missing (is {path.parent} a finished run folder?)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", nrows=nrows)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
+        raise InputError(f"{path}: cannot be read as a run table ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    numbers = [c for c in frame.columns if c in COUNT_COLUMNS or c in numeric]
+    not_numeric = []
+    for column in numbers:
+        try:
+            frame[column] = pd.to_numeric(frame[column])
+        except (ValueError, TypeError):
+            not_numeric.append(column)
+    if not_numeric:
+        raise InputError(f"{path}: column(s) {', '.join(not_numeric)} are not numbers")
+    return frame
