@@ -116,6 +116,9 @@ def compare(
     metric: MetricOpt = "hellinger",
     top: Annotated[int, typer.Option("--top", help="Nearest documents / distinctive or differing themes shown.")] = 3,
     paragraphs: Annotated[int, typer.Option("--paragraphs", help="Supporting paragraphs per theme and document.")] = 2,
+    min_weight: Annotated[
+        float, typer.Option("--min-weight", help="Least weight on a theme for a paragraph to be cited for it.")
+    ] = 0.1,
     out_dir: Annotated[
         Optional[Path], typer.Option("--out", help="Where to write the tables. Default: RUN_DIR/compare/.")
     ] = None,
@@ -126,7 +129,9 @@ def compare(
     from pipeline.comparison import comparison_report, write_comparison
 
     with _errors_as_exit_codes(debug):
-        comparison = compare_run(run_dir, metric=metric, docs=doc or (), by=by, top=top, paragraphs=paragraphs)
+        comparison = compare_run(
+            run_dir, metric=metric, docs=doc or (), by=by, top=top, paragraphs=paragraphs, min_weight=min_weight
+        )
         written = write_comparison(comparison, out_dir)
     for part in comparison_report(comparison):
         out.print(part, markup=False)

@@ -53,15 +53,18 @@ def compare(
     by: str = "",
     top: int = 3,
     paragraphs: int = 2,
+    min_weight: float = 0.1,
 ) -> Comparison:
     """Compare the documents of a run folder: all of them (default), two (`docs`), or groups (`by`)."""
     if docs and by:
         raise ConfigError("--doc and --by: give one of them (two documents, or a grouping)")
     if top < 1 or paragraphs < 1:
         raise ConfigError(f"--top {top} / --paragraphs {paragraphs}: both must be at least 1")
+    if not 0 <= min_weight <= 1:
+        raise ConfigError(f"--min-weight {min_weight}: expected a weight from 0 to 1")
     run = load_run(Path(run_dir))
     if docs:
-        return compare_pair(run, list(docs), themes=top, paragraphs=paragraphs)
+        return compare_pair(run, list(docs), themes=top, paragraphs=paragraphs, min_weight=min_weight)
     if by:
         return compare_groups(run, by)
     return compare_documents(run, stage.resolve_metric(metric), top=top)
@@ -88,8 +91,11 @@ def compare_documents(run: RunTables, metric: str, top: int) -> Comparison:
     return Comparison(run=run, kind="documents", tables=tables, notes=notes)
 
 
-def compare_pair(run: RunTables, docs: list[str], themes: int, paragraphs: int) -> Comparison:
-    """Two documents' profiles side by side and, for the themes they differ on most, each one's best paragraphs."""
+def compare_pair(run: RunTables, docs: list[str], themes: int, paragraphs: int, min_weight: float = 0.1) -> Comparison:
+    """Two documents' profiles side by side and, for the themes they differ on most, each one's best paragraphs.
+
+    A paragraph weighing less than `min_weight` on a theme is no evidence for it, so a document may cite none.
+    """
     if len(docs) != 2:
         raise ConfigError(f"--doc: give exactly two documents (got {len(docs)})")
     a, b = (find_document(run, wanted) for wanted in docs)
@@ -100,7 +106,7 @@ def compare_pair(run: RunTables, docs: list[str], themes: int, paragraphs: int) 
     differing = profile.dropna(subset=["rank"]).sort_values("rank")["theme"].head(themes).tolist()
     evidence = pd.concat(
         [
-            stage.supporting_paragraphs(run.paragraphs, doc_id, theme, paragraphs).assign(side=side)
+            stage.supporting_paragraphs(run.paragraphs, doc_id, theme, paragraphs, min_weight).assign(side=side)
             for theme in differing
             for side, doc_id in (("a", a), ("b", b))
         ],
@@ -108,7 +114,8 @@ def compare_pair(run: RunTables, docs: list[str], themes: int, paragraphs: int) 
     )
     evidence = evidence[["theme", "side", *[c for c in evidence.columns if c not in ("theme", "side")]]]
     folder = f"{a}-vs-{b}"
-    notes = {"run_id": run.run_id, "a": a, "b": b, "title_a": rows.loc[a, "title"], "title_b": rows.loc[b, "title"]}
+    notes = {"run_id": run.run_id, "a": a, "b": b, "title_a": rows.loc[a, "title"], "title_b": rows.loc[b, "title"],
+             "min_weight": min_weight}
     tables = {f"{folder}/profile.csv": profile, f"{folder}/evidence.csv": evidence}
     return Comparison(run=run, kind="pair", tables=tables, notes=notes | {"themes": differing})
 
@@ -210,9 +217,13 @@ def _pair_report(comparison: Comparison) -> list[Table | str]:
         )
         for name in ("doc", "¶", "start:end", "weight", "text"):
             paragraphs.add_column(name, overflow="fold", justify="right" if name == "weight" else "left")
-        for row in evidence[evidence["theme"] == theme].itertuples():
+        cited = evidence[evidence["theme"] == theme]
+        for row in cited.itertuples():
             paragraphs.add_row(row.side.upper(), str(row.paragraph), f"{row.start}:{row.end}", f"{row.weight:.3f}",
                                _short(row.text, SCREEN_TEXT_CHARS))
+        for side in ("a", "b"):
+            if not (cited["side"] == side).any():
+                paragraphs.add_row(side.upper(), "", "", "", f"(no paragraph weighs {notes['min_weight']:g} or more)")
         out.append(paragraphs)
     return out
 

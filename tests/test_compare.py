@@ -86,7 +86,7 @@ def test_other_metrics_are_symmetric_too(run_copy, metric):
 
 def test_pair_cites_paragraphs_whose_offsets_slice_the_source_files(run_copy, documents):
     a, b = documents["doc_id"].iloc[0], documents["doc_id"].iloc[-1]
-    result = invoke("compare", run_copy, "--doc", a[:5], "--doc", b, "--top", "2", "--paragraphs", "3")
+    result = invoke("compare", run_copy, "--doc", a[:5], "--doc", b, "--top", "2", "--paragraphs", "3", "--min-weight", "0")
     assert result.exit_code == 0, result.output
     folder = run_copy / "compare" / f"{a}-vs-{b}"
     profile, evidence = read(folder / "profile.csv"), read(folder / "evidence.csv")
@@ -101,6 +101,16 @@ def test_pair_cites_paragraphs_whose_offsets_slice_the_source_files(run_copy, do
         source = Path(row.source).read_bytes().decode("utf-8-sig")
         assert source[row.start : row.end] == row.text
         assert row.text[:40].split()[0] in result.output
+
+
+def test_pair_cites_only_paragraphs_above_the_minimum_weight(run_copy, documents):
+    a, b = documents["doc_id"].iloc[1], documents["doc_id"].iloc[2]
+    evidence = pipeline.compare(run_copy, docs=(a, b), paragraphs=50, min_weight=0.3)["evidence"]
+    assert len(evidence) and (evidence["weight"] >= 0.3).all()
+    paragraphs = read(run_copy / "paragraphs.csv")
+    for (theme, doc_id), cited in evidence.groupby(["theme", "doc_id"]):
+        own = paragraphs[(paragraphs["doc_id"] == doc_id) & (paragraphs["status"] == "kept")]
+        assert len(cited) == (own[theme] >= 0.3).sum()
 
 
 def test_group_by_year_counts_the_documents(run_copy, documents):
@@ -137,6 +147,7 @@ def test_compare_outputs_are_byte_identical_when_repeated(run_copy, tmp_path):
         (["--doc", "000", "--doc", "000_"], 2, "both name document"),
         (["--doc", "000", "--doc", "001", "--by", "date"], 2, "--doc and --by: give one of them"),
         (["--metric", "euclid"], 2, "--metric 'euclid': expected one of"),
+        (["--doc", "000", "--doc", "001", "--min-weight", "2"], 2, "--min-weight 2.0: expected a weight from 0 to 1"),
     ],
 )
 def test_bad_options_give_one_line_errors(run_copy, args, code, message):

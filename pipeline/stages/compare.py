@@ -225,9 +225,13 @@ def pair_profile(doc_a: pd.Series, doc_b: pd.Series, labels: list[str], mean: pd
     return frame
 
 
-def supporting_paragraphs(paragraphs: pd.DataFrame, doc_id: str, theme: str, top: int) -> pd.DataFrame:
-    """The `top` kept paragraphs of `doc_id` weighing most on `theme` (ties: earlier paragraph first)."""
-    own = paragraphs[(paragraphs["doc_id"] == doc_id) & (paragraphs["status"] == "kept")]
+def supporting_paragraphs(
+    paragraphs: pd.DataFrame, doc_id: str, theme: str, top: int, min_weight: float = 0.0
+) -> pd.DataFrame:
+    """The `top` kept paragraphs of `doc_id` weighing most (and at least `min_weight`) on `theme`; ties: earlier first."""
+    own = paragraphs[
+        (paragraphs["doc_id"] == doc_id) & (paragraphs["status"] == "kept") & (paragraphs[theme] >= min_weight)
+    ]
     order = np.lexsort((own["paragraph"].to_numpy(), -own[theme].to_numpy()))[:top]
     chosen = own.iloc[order]
     return pd.DataFrame(

@@ -147,6 +147,7 @@ def test_supporting_paragraphs_are_the_kept_ones_weighing_most():
     chosen = stage.supporting_paragraphs(paragraphs, "a", "security", top=2)
     assert chosen["paragraph"].tolist() == [0, 3]  # a tie goes to the earlier paragraph
     assert chosen["rank"].tolist() == [1, 2]
+    assert stage.supporting_paragraphs(paragraphs, "a", "security", top=5, min_weight=0.2)["paragraph"].tolist() == [0, 3]
     assert list(chosen.columns) == [
         "theme", "doc_id", "rank", "paragraph", "start", "end", "weight", "dominant_theme", "source", "text",
     ]
