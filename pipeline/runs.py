@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,19 @@ COUNT_COLUMNS = frozenset({"paragraph", "start", "end", "n_tokens", "n_paragraph
 
 @dataclass(frozen=True)
 class RunTables:
-    """paragraphs.csv and documents.csv of one run; `labels` are its weight columns (themes, then "other")."""
+    """paragraphs.csv and documents.csv of one run; `labels` are its weight columns (themes, then "other").
+
+    paragraphs.csv is read when first used: it is by far the largest table (47 MB for 1,000 UN speeches) and
+    comparisons of whole documents never need it. Its header was checked by `load_run`.
+    """
 
     path: Path
-    paragraphs: pd.DataFrame
     documents: pd.DataFrame
     labels: list[str]
+
+    @cached_property
+    def paragraphs(self) -> pd.DataFrame:
+        return _read_csv(self.path / "paragraphs.csv", PARAGRAPH_COLUMNS, numeric=self.labels)
 
     @property
     def run_id(self) -> str:
@@ -63,13 +71,12 @@ def load_run(run_dir: Path) -> RunTables:
     labels = [c for c in header[header.index("dominant_theme") + 1 :] if c not in NON_THEME_COLUMNS]
     if OTHER not in labels:
         raise InputError(f"{paragraphs_path}: no '{OTHER}' weight column after dominant_theme")
-    paragraphs = _read_csv(paragraphs_path, PARAGRAPH_COLUMNS, numeric=labels)
     documents_header = _read_csv(documents_path, DOCUMENT_COLUMNS, nrows=0).columns
     missing = [c for c in labels if c not in documents_header]
     if missing:
         raise InputError(f"{documents_path}: missing theme column(s) {', '.join(missing)} of paragraphs.csv")
     documents = _read_csv(documents_path, DOCUMENT_COLUMNS, numeric=labels)
-    return RunTables(path=run_dir, paragraphs=paragraphs, documents=documents, labels=labels)
+    return RunTables(path=run_dir, documents=documents, labels=labels)
 
 
 def load_run_config(run_dir: Path) -> dict[str, Any]:
