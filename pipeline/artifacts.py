@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import PipelineError
-from pipeline.types import Document, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
+from pipeline.types import Document, EvidenceCounts, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
 
 FLOAT_FORMAT = "%.8f"
 KEPT = "kept"
@@ -172,14 +172,17 @@ def topic_table(topic_model: TopicModel, labels: TopicLabels, surface: dict[str,
     )
 
 
-def coverage_table(lexicon_themes: dict[str, list[str]], theme_terms: dict[str, list[str]], vectors: Vectors) -> pd.DataFrame:
-    """Per theme: which seed terms (as written in the lexicon) are in the model vocabulary and which are not."""
-    vocab = vectors.dictionary.token2id
+def coverage_table(
+    lexicon_themes: dict[str, list[str]], theme_terms: dict[str, list[str]], evidence: EvidenceCounts, kept: list[bool]
+) -> pd.DataFrame:
+    """Per theme: which seed terms (as written in the lexicon) occur in the kept paragraphs and which do not."""
+    occurs = np.asarray(evidence.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
+    present = {t for t, seen in zip(evidence.terms, occurs) if seen}
     rows = []
     for theme, seeds in lexicon_themes.items():
         normalized = theme_terms.get(theme, [])
-        found = [t for t in normalized if t in vocab]
-        missing = [t for t in normalized if t not in vocab]
+        found = [t for t in normalized if t in present]
+        missing = [t for t in normalized if t not in present]
         rows.append(
             {
                 "theme": theme,
@@ -193,22 +196,20 @@ def coverage_table(lexicon_themes: dict[str, list[str]], theme_terms: dict[str, 
     return pd.DataFrame(rows)
 
 
-def theme_terms_table(
-    themes: list[str], theme_terms: ThemeTerms, vectors: Vectors, surface: dict[str, str]
-) -> pd.DataFrame:
+def theme_terms_table(themes: list[str], theme_terms: ThemeTerms, evidence: EvidenceCounts) -> pd.DataFrame:
     """Long format: one row per (theme, term) with weight > 0, seeds flagged, heaviest first within a theme."""
-    doc_freq = np.asarray((vectors.counts > 0).sum(axis=0)).ravel()
+    doc_freq = np.asarray((evidence.counts > 0).sum(axis=0)).ravel()
     rows = []
     for j, theme in enumerate(themes):
         column = theme_terms.weights[:, j]
         for i in np.lexsort((np.arange(len(column)), -column)):
             if column[i] <= 0:
                 break
-            term = vectors.terms[i]
+            term = evidence.terms[i]
             rows.append(
                 {
                     "theme": theme,
-                    "term": surface.get(term, term),
+                    "term": evidence.surface[term],
                     "weight": float(column[i]),
                     "is_seed": bool(theme_terms.is_seed[i, j]),
                     "paragraphs": int(doc_freq[i]),

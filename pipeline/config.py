@@ -76,12 +76,13 @@ class VectorizeConfig(Section):
     no_below: int = Field(2, ge=1, description="drop terms found in fewer paragraphs than this")
     no_above: float = Field(0.5, gt=0, le=1, description="drop terms found in more than this share of paragraphs")
     keep_n: int = Field(100_000, ge=1, description="keep at most this many terms (most frequent)")
-    keep_lexicon_terms: bool = Field(True, description="lexicon terms survive the two filters above")
 
 
 class ModelConfig(Section):
-    num_topics: int = Field(10, ge=1, description="topics in all: one seeded topic per theme plus free topics")
-    seeded: bool = Field(True, description="anchor one topic per theme with its seed terms (eta prior)")
+    num_topics: int = Field(10, ge=1, description="topics in all (seeded topics included)")
+    seeded: bool = Field(
+        False, description="anchor one topic per theme with its seed terms (eta prior); makes the model depend on the lexicon"
+    )
     seed_weight: float = Field(1.0, gt=0, description="prior weight of a seed term in its theme's topic")
     passes: int = Field(20, ge=1, description="passes over the corpus")
     iterations: int = Field(200, ge=1, description="inference iterations per paragraph")
@@ -110,6 +111,15 @@ class LabelConfig(Section):
     expand_iterations: int = Field(0, ge=0, description="rounds of lexicon expansion from co-occurring terms (0 = off)")
     expand_terms: int = Field(30, ge=0, description="most expansion terms added per theme")
     expand_weight: float = Field(0.5, ge=0, description="highest weight of an expansion term (a seed weighs about 1)")
+    learn_iterations: int = Field(
+        5, ge=0, description="rounds of seeded EM learning each theme's other words from seeded paragraphs (0 = seeds only)"
+    )
+    learn_floor: float = Field(
+        0.2, ge=0, description="learned evidence every kept paragraph gets, spread over themes by the learned model"
+    )
+    learn_weight: float = Field(
+        1.5, ge=0, description="learned evidence per nat of topicality (how much better the theme models fit than the background)"
+    )
     min_score: float = Field(
         0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'
     )

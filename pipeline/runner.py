@@ -17,7 +17,8 @@ from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
-from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics, seed_matrix
+from pipeline.stages.evidence import evidence_counts, seed_matrix
+from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics
 from pipeline.stages.model import fit_topics
 from pipeline.stages.segment import segment
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
@@ -66,27 +67,29 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
     with stages.stage("tokenize") as counts:
-        tokenized = tokenize(paragraphs, config.tokenize, lexicon)
-        theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
+        tokenized = tokenize(paragraphs, config.tokenize)
         counts["tokens"] = sum(map(len, tokenized.tokens))
     kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
-        lexicon_terms = [t for terms in theme_terms.values() for t in terms]
-        vectors = vectorize(tokenized, kept, config.vectorize, lexicon_terms)
+        vectors = vectorize(tokenized, kept, config.vectorize)
         counts["vocabulary"] = len(vectors.terms)
+    # The lexicon's only way into the model is an explicit choice to seed topics with it.
+    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
     with stages.stage("model") as counts:
-        topic_model = fit_topics(vectors, kept, theme_terms, config.model, seed=config.seed)
+        anchors = theme_terms if config.model.seeded else {}
+        topic_model = fit_topics(vectors, kept, anchors, config.model, seed=config.seed)
         counts["topics"] = config.model.num_topics
     with stages.stage("label") as counts:
+        evidence = evidence_counts(tokenized, vectors, theme_terms)
         labels = label_topics(topic_model, vectors, theme_terms, config.label)
-        expanded = expand_lexicon(vectors.counts[np.flatnonzero(kept)], seed_matrix(vectors, theme_terms), config.label)
+        expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config.label)
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
         counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
         doc_ids = [d.doc_id for d in documents]
         weights = weigh(
-            paragraphs, doc_ids, vectors.counts, expanded, topic_model, labels, lexicon.names, config.label,
-            vectors.terms, tokenized.surface,
+            paragraphs, doc_ids, evidence.counts, expanded, topic_model, labels, lexicon.names, config.label,
+            evidence.terms, evidence.surface,
         )
         counts["themes"] = len(lexicon.names)
     with stages.stage("write") as counts:
@@ -99,8 +102,8 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
             "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, weights),
             "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
-            "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, vectors),
-            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, expanded, vectors, tokenized.surface),
+            "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
+            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
         }
         config_hash = config.hash()
         folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))

@@ -69,6 +69,15 @@ class Vectors:
 
 
 @dataclass(frozen=True)
+class EvidenceCounts:
+    """Paragraphs x terms counts for lexicon evidence: the vocabulary, then seed terms it lacks (phrases too)."""
+
+    counts: sp.csr_matrix
+    terms: list[str]
+    surface: dict[str, str]  # display form of every term
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Themes and their seed terms as the user wrote them (phrases allowed)."""
 
@@ -116,3 +125,4 @@ class ThemeWeights:
     paragraph: np.ndarray
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
+    theme_terms: ThemeTerms | None = None  # the term weights behind the evidence, learned terms included

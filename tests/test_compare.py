@@ -178,6 +178,9 @@ def test_diff_of_a_run_against_itself_reports_no_change(run_copy, tmp_path):
     summary = json.loads((tmp_path / "diff" / "summary.json").read_text(encoding="utf-8"))
     assert summary["mean_total_variation"] == 0 and summary["min_topic_similarity"] == 1.0
     assert summary["config_changes"] == {} and read(tmp_path / "diff" / "config.csv").empty
+    assert invoke("diff", run_copy, run_copy, "--out", tmp_path / "again").exit_code == 0
+    for path in (tmp_path / "diff").iterdir():
+        assert path.read_bytes() == (tmp_path / "again" / path.name).read_bytes(), path.name
 
 
 @pytest.fixture

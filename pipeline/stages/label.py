@@ -43,15 +43,6 @@ def label_topics(
     )
 
 
-def seed_matrix(vectors: Vectors, theme_terms: dict[str, list[str]]) -> np.ndarray:
-    """terms x themes: 1 where the term is one of the theme's seeds."""
-    vocab = vectors.dictionary.token2id
-    seeds = np.zeros((len(vectors.terms), len(theme_terms)))
-    for j, terms in enumerate(theme_terms.values()):
-        seeds[[vocab[t] for t in terms if t in vocab], j] = 1.0
-    return seeds
-
-
 def expand_lexicon(
     counts: sp.csr_matrix, seeds: np.ndarray, config: LabelConfig, *, smoothing: float = 0.1
 ) -> ThemeTerms:
@@ -73,7 +64,7 @@ def expand_lexicon(
         log_ratio[doc_freq < 2] = 0.0
         expansion = np.clip(log_ratio, 0.0, 1.0) * config.expand_weight
         expansion[is_seed] = 0.0
-        weights = seed_weights + _top_per_column(expansion, config.expand_terms)
+        weights = seed_weights + top_per_column(expansion, config.expand_terms)
     return ThemeTerms(weights=weights, is_seed=is_seed)
 
 
@@ -87,7 +78,7 @@ def _seed_scale(counts: sp.csr_matrix, is_seed: np.ndarray) -> np.ndarray:
     return (idf / reference)[:, None]
 
 
-def _top_per_column(matrix: np.ndarray, n: int) -> np.ndarray:
+def top_per_column(matrix: np.ndarray, n: int) -> np.ndarray:
     kept = np.zeros_like(matrix)
     for j in range(matrix.shape[1]):
         column = matrix[:, j]

@@ -104,22 +104,20 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
     return terms
 
 
-def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, lexicon: Lexicon) -> Tokenized:
-    """Tokens for every paragraph (empty for dropped ones but headings), lexicon phrases joined, then phrases."""
+def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
+    """Tokens for every paragraph (empty for dropped ones but headings), then corpus phrases.
+
+    The lexicon plays no part here: tokens, vocabulary and topics stay the same when only the lexicon changes,
+    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`).
+    """
     analyzer = build_analyzer(config)
-    lexicon_phrases = {
-        tuple(term.split(PHRASE_JOIN))
-        for terms in seed_terms(lexicon, analyzer).values()
-        for term in terms
-        if PHRASE_JOIN in term
-    }
     surfaces: dict[str, Counter[str]] = {}
     tokens = []
     for paragraph in paragraphs:
         pairs = analyzer(paragraph.text) if paragraph.kept or paragraph.drop_reason in CONTEXT_REASONS else []
         for token, word in pairs:
             surfaces.setdefault(token, Counter())[word] += 1
-        tokens.append(_join_phrases([t for t, _ in pairs], lexicon_phrases))
+        tokens.append([t for t, _ in pairs])
     phraser = None
     if config.phrases and any(tokens):
         phraser = Phrases(
@@ -135,7 +133,7 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, lexicon: Lexic
     return Tokenized(tokens=tokens, surface=surface, phraser=phraser)
 
 
-def _join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
+def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
     """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token."""
     if not phrases:
         return tokens
@@ -161,3 +159,10 @@ def _surface(token: str, surfaces: dict[str, Counter[str]]) -> str:
         counts = surfaces.get(part)
         shown.append(min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else part)
     return " ".join(shown)
+
+
+def phrase_surface(token: str, surface: dict[str, str]) -> str:
+    """Display form of a token that may be a phrase the tokenizer never joined (a lexicon phrase)."""
+    if token in surface:
+        return surface[token]
+    return " ".join(surface.get(part, part) for part in token.split(PHRASE_JOIN))

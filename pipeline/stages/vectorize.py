@@ -11,13 +11,10 @@ from pipeline.config import VectorizeConfig
 from pipeline.types import Tokenized, Vectors
 
 
-def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig, lexicon_terms: list[str]) -> Vectors:
+def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig) -> Vectors:
     """Vocabulary over kept paragraphs, filtered by document frequency; bag-of-words and TF-IDF for all rows."""
     dictionary = Dictionary(tokens for tokens, keep in zip(tokenized.tokens, kept) if keep)
-    keep = [t for t in lexicon_terms if t in dictionary.token2id] if config.keep_lexicon_terms else None
-    dictionary.filter_extremes(
-        no_below=config.no_below, no_above=config.no_above, keep_n=config.keep_n, keep_tokens=keep or None
-    )
+    dictionary.filter_extremes(no_below=config.no_below, no_above=config.no_above, keep_n=config.keep_n)
     bow = [dictionary.doc2bow(tokens) for tokens in tokenized.tokens]
     counts = bow_matrix(bow, len(dictionary))
     kept_counts = counts[np.flatnonzero(kept)]

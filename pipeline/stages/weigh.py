@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
+from pipeline.stages.label import top_per_column
+from pipeline.stages.learn import learn_themes
 from pipeline.types import Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel
 
 OTHER = "other"
@@ -38,6 +40,18 @@ def weigh(
     evidence = own + config.section_context * _unit_rows(_section_evidence(paragraphs, own))
     if config.document_context:
         evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept))
+    used_terms = explaining = theme_terms
+    if config.learn_iterations:
+        rows = np.flatnonzero(kept)
+        learned = learn_themes(evidence[rows], counts[rows], _document_rows(paragraphs)[rows], config)
+        evidence[rows] += learned.evidence
+        # Learned words join the theme's term list for explanations, seeds first.
+        extra = top_per_column(learned.term_weights, config.expand_terms) * config.expand_weight
+        extra[theme_terms.is_seed] = 0.0
+        used_terms = ThemeTerms(weights=theme_terms.weights + extra, is_seed=theme_terms.is_seed)
+        # Every learned word may explain a paragraph, not only the theme's most telling ones.
+        learned_words = learned.term_weights * config.expand_weight * ~theme_terms.is_seed
+        explaining = ThemeTerms(weights=theme_terms.weights + learned_words, is_seed=theme_terms.is_seed)
     lexical = np.hstack([evidence, np.full((len(paragraphs), 1), config.other_threshold)])
     lexical = _normalize(lexical)
     topical = topic_mixture(topic_model, labels, columns)
@@ -55,7 +69,8 @@ def weigh(
         columns=columns,
         paragraph=paragraph,
         document=document_weights(paragraphs, n_tokens, doc_ids, paragraph),
-        paragraph_evidence=explain(counts, theme_terms, paragraph, kept, terms, surface),
+        paragraph_evidence=explain(counts, explaining, paragraph, kept, terms, surface),
+        theme_terms=used_terms,
     )
 
 
@@ -128,11 +143,16 @@ def _section_evidence(paragraphs: list[Paragraph], own: np.ndarray) -> np.ndarra
     return context
 
 
-def _document_evidence(paragraphs: list[Paragraph], own: np.ndarray, kept: np.ndarray) -> np.ndarray:
+def _document_rows(paragraphs: list[Paragraph]) -> np.ndarray:
+    """Per paragraph, its document's number in order of first appearance."""
     doc_ids = [p.doc_id for p in paragraphs]
     index = {d: i for i, d in enumerate(dict.fromkeys(doc_ids))}
-    rows = np.array([index[d] for d in doc_ids])
-    totals = np.zeros((len(index), own.shape[1]))
+    return np.array([index[d] for d in doc_ids], dtype=np.int64)
+
+
+def _document_evidence(paragraphs: list[Paragraph], own: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    rows = _document_rows(paragraphs)
+    totals = np.zeros((int(rows.max(initial=-1)) + 1, own.shape[1]))
     np.add.at(totals, rows[kept], own[kept])
     return totals[rows]
 
@@ -145,3 +165,4 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 
 def _normalize(matrix: np.ndarray) -> np.ndarray:
     return matrix / matrix.sum(axis=1, keepdims=True)
+

@@ -24,8 +24,8 @@ def planted_paragraphs(n_per_theme: int = 20) -> list[Paragraph]:
 
 def planted_vectors(paragraphs: list[Paragraph]):
     tokenize_config = TokenizeConfig(phrases=False)
-    tokenized = tokenize(paragraphs, tokenize_config, LEXICON)
+    tokenized = tokenize(paragraphs, tokenize_config)
     terms = seed_terms(LEXICON, build_analyzer(tokenize_config))
     kept = [p.kept for p in paragraphs]
-    vectors = vectorize(tokenized, kept, VectorizeConfig(no_below=1, no_above=1.0), [t for v in terms.values() for t in v])
+    vectors = vectorize(tokenized, kept, VectorizeConfig(no_below=1, no_above=1.0))
     return tokenized, terms, kept, vectors

@@ -1,7 +1,8 @@
 import numpy as np
 
 from pipeline.config import LabelConfig, ModelConfig
-from pipeline.stages.label import UNLABELED, expand_lexicon, label_topics, seed_matrix
+from pipeline.stages.evidence import evidence_counts, seed_matrix
+from pipeline.stages.label import UNLABELED, expand_lexicon, label_topics
 from pipeline.stages.model import fit_topics
 from pipeline.types import TopicModel
 
@@ -10,7 +11,7 @@ from .planted import planted_paragraphs, planted_vectors
 
 def test_topics_take_the_theme_whose_terms_hold_their_mass():
     _, terms, kept, vectors = planted_vectors(planted_paragraphs())
-    model = fit_topics(vectors, kept, terms, ModelConfig(num_topics=3, passes=30), seed=3)
+    model = fit_topics(vectors, kept, terms, ModelConfig(num_topics=3, passes=30, seeded=True), seed=3)
     labels = label_topics(model, vectors, terms, LabelConfig())
     assert labels.theme[:2] == ["space", "fruit"]
     assert all(score > 0.1 for score in labels.score[:2])
@@ -27,8 +28,8 @@ def test_a_topic_without_lexicon_mass_is_unlabeled():
 
 
 def test_expansion_adds_co_occurring_terms_and_keeps_seeds():
-    _, terms, kept, vectors = planted_vectors(planted_paragraphs())
-    seeds = seed_matrix(vectors, terms)
+    tokenized, terms, kept, vectors = planted_vectors(planted_paragraphs())
+    seeds = seed_matrix(evidence_counts(tokenized, vectors, terms), terms)
     expanded = expand_lexicon(vectors.counts, seeds, LabelConfig(expand_iterations=2))
     vocab = vectors.dictionary.token2id
     space, fruit = 0, 1
@@ -40,6 +41,7 @@ def test_expansion_adds_co_occurring_terms_and_keeps_seeds():
 
 
 def test_no_expansion_means_seed_weights_only():
-    _, terms, _, vectors = planted_vectors(planted_paragraphs())
-    expanded = expand_lexicon(vectors.counts, seed_matrix(vectors, terms), LabelConfig(expand_iterations=0))
+    tokenized, terms, _, vectors = planted_vectors(planted_paragraphs())
+    seeds = seed_matrix(evidence_counts(tokenized, vectors, terms), terms)
+    expanded = expand_lexicon(vectors.counts, seeds, LabelConfig(expand_iterations=0))
     assert np.array_equal(expanded.weights > 0, expanded.is_seed)

@@ -11,6 +11,7 @@ from .planted import FRUIT, SPACE, planted_paragraphs, planted_vectors
 
 def fit(paragraphs, **settings):
     _, terms, kept, vectors = planted_vectors(paragraphs)
+    settings.setdefault("seeded", True)
     config = ModelConfig(num_topics=2, passes=30, **settings)
     return fit_topics(vectors, kept, terms, config, seed=7), vectors
 
@@ -46,4 +47,4 @@ def test_same_seed_gives_identical_topics():
 def test_fewer_topics_than_seeded_themes_names_the_key():
     _, terms, kept, vectors = planted_vectors(planted_paragraphs())
     with pytest.raises(ConfigError, match="model.num_topics = 1 is less than the 2 seeded themes"):
-        fit_topics(vectors, kept, terms, ModelConfig(num_topics=1), seed=1)
+        fit_topics(vectors, kept, terms, ModelConfig(num_topics=1, seeded=True), seed=1)

@@ -1,4 +1,4 @@
-"""pipeline/stages/tokenize.py: lowercase tokens without stopwords, lemmas or stems, lexicon and learned phrases."""
+"""pipeline/stages/tokenize.py: lowercase tokens without stopwords, lemmas or stems, learned phrases, seed terms."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ def paragraphs(*texts: str, reasons: dict[int, str] | None = None) -> list[Parag
     return [Paragraph("d", i, 0, len(t), t, reasons.get(i, "")) for i, t in enumerate(texts)]
 
 
-def tokens_of(*texts: str, lexicon: Lexicon = LEXICON, **settings) -> list[list[str]]:
+def tokens_of(*texts: str, **settings) -> list[list[str]]:
     settings.setdefault("phrases", False)
-    return tokenize(paragraphs(*texts), TokenizeConfig(**settings), lexicon).tokens
+    return tokenize(paragraphs(*texts), TokenizeConfig(**settings)).tokens
 
 
 def test_lowercase_and_stopwords_removed():
@@ -63,26 +63,11 @@ def test_stopword_lists_are_selectable():
     assert tokens_of(text, stopwords=["gensim"]) == [["regulation"]]
 
 
-def test_lexicon_phrase_seed_is_one_token_with_readable_surface():
-    tokenized = tokenize(
-        paragraphs("The Digital Economy and the industry.", "digital economy, Rule of Law and regulations"),
-        TokenizeConfig(phrases=False),
-        LEXICON,
-    )
-    assert tokenized.tokens == [["digital_economy", "industry"], ["digital_economy", "rule_law", "regulation"]]
-    assert tokenized.surface["digital_economy"] == "digital economy"
-    assert tokenized.surface["rule_law"] == "rule law"
+def test_the_lexicon_plays_no_part_and_surfaces_are_the_written_forms():
+    tokenized = tokenize(paragraphs("The Digital Economy and the industry.", "Rule of Law and regulations"), TokenizeConfig(phrases=False))
+    assert tokenized.tokens == [["digital", "economy", "industry"], ["rule", "law", "regulation"]]
     assert tokenized.surface["regulation"] == "regulations"  # the form written in the text
-    assert set(tokenized.surface) == {"digital_economy", "industry", "rule_law", "regulation"}
-
-
-def test_lexicon_phrases_are_joined_also_with_learned_phrases_on():
-    texts = ["The digital economy grows.", "Rivers flood in spring.", "The digital economy and the industry."]
-    assert tokens_of(*texts, phrases=True) == [
-        ["digital_economy", "grow"],
-        ["river", "flood", "spring"],
-        ["digital_economy", "industry"],
-    ]
+    assert set(tokenized.surface) == {"digital", "economy", "industry", "rule", "law", "regulation"}
 
 
 def test_frequent_collocations_are_learned_as_phrases():
@@ -93,19 +78,19 @@ def test_frequent_collocations_are_learned_as_phrases():
         "Hospitals use machine learning in diagnosis.",
         "Rivers flood every spring season.",
     ]
-    tokenized = tokenize(paragraphs(*texts), TokenizeConfig(), Lexicon(themes={"x": ["zebra"]}))
+    tokenized = tokenize(paragraphs(*texts), TokenizeConfig())
     assert all("machine_learn" in tokens for tokens in tokenized.tokens[:4])
     assert tokenized.tokens[4] == ["river", "flood", "spring", "season"]
     assert tokenized.surface["machine_learn"] == "machine learning"
     assert tokenized.phraser is not None
-    without = tokenize(paragraphs(*texts), TokenizeConfig(phrases=False), Lexicon(themes={"x": ["zebra"]}))
+    without = tokenize(paragraphs(*texts), TokenizeConfig(phrases=False))
     assert without.tokens[0][:2] == ["machine", "learn"] and without.phraser is None
 
 
 def test_tokens_align_with_paragraphs_and_dropped_ones_are_empty():
     texts = ["Network security matters.", "Read more stories on our homepage.", "Data security too."]
     tokenized = tokenize(
-        paragraphs(*texts, reasons={1: "repeated_across_documents"}), TokenizeConfig(phrases=False), LEXICON
+        paragraphs(*texts, reasons={1: "repeated_across_documents"}), TokenizeConfig(phrases=False)
     )
     assert tokenized.tokens == [["network", "security", "matter"], [], ["data", "security"]]
     assert "homepage" not in tokenized.surface
@@ -133,6 +118,5 @@ def test_tokenize_needs_no_network(monkeypatch):
         tokenized = tokenize(
             paragraphs("Regulations of the digital economy", "The digital economy of regulations", "Regulations grow"),
             TokenizeConfig(normalize=normalize),
-            LEXICON,
         )
         assert tokenized.tokens[0], normalize

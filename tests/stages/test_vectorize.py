@@ -1,4 +1,4 @@
-"""pipeline/stages/vectorize.py: document-frequency filters, kept lexicon terms, rows aligned with paragraphs."""
+"""pipeline/stages/vectorize.py: document-frequency filters, rows aligned with paragraphs."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ TOKENS = [
 KEPT = [True, True, True, True, True, False]
 
 
-def vectors_for(lexicon_terms=(), **settings):
-    return vectorize(Tokenized(tokens=TOKENS, surface={}), KEPT, VectorizeConfig(**settings), list(lexicon_terms))
+def vectors_for(**settings):
+    return vectorize(Tokenized(tokens=TOKENS, surface={}), KEPT, VectorizeConfig(**settings))
 
 
 @pytest.mark.parametrize(
@@ -36,21 +36,9 @@ def vectors_for(lexicon_terms=(), **settings):
     ],
 )
 def test_document_frequency_filters(settings, vocabulary):
-    vectors = vectors_for(**settings, keep_lexicon_terms=False)
+    vectors = vectors_for(**settings)
     assert set(vectors.terms) == vocabulary
     assert "onlydropped" not in vectors.terms
-
-
-def test_keep_lexicon_terms_keeps_a_rare_seed_term():
-    kept = vectors_for(["seedterm", "not_in_corpus"], no_below=2, no_above=0.7)
-    assert set(kept.terms) == {"alpha", "beta", "seedterm"}
-    dropped = vectors_for(["seedterm"], no_below=2, no_above=0.7, keep_lexicon_terms=False)
-    assert set(dropped.terms) == {"alpha", "beta"}
-
-
-def test_keep_lexicon_terms_also_beats_no_above():
-    vectors = vectors_for(["common"], no_below=2, no_above=0.7)
-    assert set(vectors.terms) == {"alpha", "beta", "common"}
 
 
 def test_rows_align_with_paragraphs():
@@ -81,7 +69,7 @@ def test_rare_term_weighs_more_than_a_common_one_in_the_same_row():
 
 
 def test_no_terms_left_gives_empty_matrices():
-    vectors = vectors_for(no_below=5, no_above=1.0, keep_lexicon_terms=False)
+    vectors = vectors_for(no_below=5, no_above=1.0)
     assert vectors.terms == []
     assert vectors.tfidf.shape == (len(TOKENS), 0)
     assert vectors.bow == [[] for _ in TOKENS]

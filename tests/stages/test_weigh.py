@@ -1,7 +1,8 @@
 import numpy as np
 
 from pipeline.config import LabelConfig, ModelConfig
-from pipeline.stages.label import expand_lexicon, label_topics, seed_matrix
+from pipeline.stages.evidence import evidence_counts, seed_matrix
+from pipeline.stages.label import expand_lexicon, label_topics
 from pipeline.stages.model import fit_topics
 from pipeline.stages.weigh import weigh
 from pipeline.types import Paragraph
@@ -12,11 +13,12 @@ from .planted import planted_paragraphs, planted_vectors
 def run_weigh(paragraphs, **label_settings):
     tokenized, terms, kept, vectors = planted_vectors(paragraphs)
     config = LabelConfig(**label_settings)
-    model = fit_topics(vectors, kept, terms, ModelConfig(num_topics=2, passes=20), seed=5)
+    model = fit_topics(vectors, kept, terms, ModelConfig(num_topics=2, passes=20, seeded=True), seed=5)
     labels = label_topics(model, vectors, terms, config)
-    expanded = expand_lexicon(vectors.counts, seed_matrix(vectors, terms), config)
-    return weigh(paragraphs, sorted({p.doc_id for p in paragraphs}), vectors.counts, expanded, model, labels,
-                 list(terms), config, vectors.terms, tokenized.surface)
+    evidence = evidence_counts(tokenized, vectors, terms)
+    expanded = expand_lexicon(evidence.counts, seed_matrix(evidence, terms), config)
+    return weigh(paragraphs, sorted({p.doc_id for p in paragraphs}), evidence.counts, expanded, model, labels,
+                 list(terms), config, evidence.terms, evidence.surface)
 
 
 def test_rows_sum_to_one_and_follow_the_planted_theme():

@@ -1,0 +1,69 @@
+"""pipeline/stages/learn.py: seeded EM reaches paragraphs without seeds; generic text stays near "other"."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from pipeline.config import LabelConfig
+from pipeline.stages.learn import learn_themes
+
+SPACE = ["rocket", "orbit", "launch", "satellite", "capsule"]
+FRUIT = ["apple", "orchard", "harvest", "juice", "peach"]
+GENERIC = ["people", "work", "year", "new", "good"]
+TERMS = SPACE + FRUIT + GENERIC
+SEEDS = {"rocket": 0, "apple": 1}
+
+
+def corpus():
+    """Seeded paragraphs, unseeded on-theme paragraphs (words after the seed), and generic paragraphs."""
+    rows, truth = [], []
+    for i in range(12):
+        for theme, words in enumerate((SPACE, FRUIT)):
+            seeded = i % 2 == 0
+            chosen = words[:3] if seeded else words[2:]
+            rows.append(chosen + GENERIC[i % 5 : i % 5 + 1])
+            truth.append(theme)
+    for i in range(6):
+        rows.append(GENERIC[i % 5 :] + GENERIC[: i % 5])
+        truth.append(-1)
+    counts = sp.csr_matrix(
+        [[row.count(t) for t in TERMS] for row in rows], dtype=float
+    )
+    seed_evidence = np.zeros((len(rows), 2))
+    for r, row in enumerate(rows):
+        for word, theme in SEEDS.items():
+            seed_evidence[r, theme] += row.count(word)
+    return counts, seed_evidence, np.array(truth)
+
+
+def test_unseeded_on_theme_paragraphs_get_their_theme():
+    counts, seeds, truth = corpus()
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(document_context=0.0))
+    unseeded = (seeds.sum(axis=1) == 0) & (truth >= 0)
+    assert unseeded.any()
+    assert np.array_equal(learned.evidence[unseeded].argmax(axis=1), truth[unseeded])
+
+
+def test_generic_paragraphs_get_less_learned_evidence_than_on_theme_ones():
+    counts, seeds, truth = corpus()
+    config = LabelConfig(document_context=0.0)
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), config)
+    total = learned.evidence.sum(axis=1)
+    assert total[truth == -1].max() < total[(truth >= 0) & (seeds.sum(axis=1) == 0)].min()
+    assert total[truth == -1].max() < config.other_threshold  # generic text stays mostly "other"
+
+
+def test_learned_term_weights_favour_co_occurring_words():
+    counts, seeds, truth = corpus()
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig())
+    assert learned.term_weights.shape == (len(TERMS), 2)
+    assert learned.term_weights[TERMS.index("capsule"), 0] > learned.term_weights[TERMS.index("capsule"), 1]
+    assert learned.term_weights[TERMS.index("juice"), 1] > learned.term_weights[TERMS.index("juice"), 0]
+    assert learned.term_weights[TERMS.index("people")].max() < learned.term_weights[TERMS.index("orbit"), 0]
+
+
+def test_no_iterations_learns_nothing():
+    counts, seeds, truth = corpus()
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(learn_iterations=0))
+    assert not learned.evidence.any()
