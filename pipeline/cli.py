@@ -54,10 +54,11 @@ def run(
     debug: DebugOpt = False,
 ) -> None:
     """Run the whole pipeline and write a new run folder under outputs/<experiment>/."""
-    from pipeline.progress import reporter_for_terminal
-    from pipeline.runner import run as run_pipeline
-
     with _errors_as_exit_codes(debug):
+        # Imported here so `themes --help` stays quick, and inside the handler so Ctrl-C during import exits cleanly.
+        from pipeline.progress import reporter_for_terminal
+        from pipeline.runner import run as run_pipeline
+
         overrides = list(set_ or [])
         if input_path is not None:
             overrides.append(f"ingest.path={_toml_string(input_path)}")
@@ -68,13 +69,27 @@ def run(
         finally:
             reporter.close()
     s = result.summary
-    reasons = ", ".join(f"{k} {v}" for k, v in s["drop_reasons"].items()) or "none"
+    reasons = _counted(s["drop_reasons"]) or "none"
     out.print(
         f"{s['documents']} documents, {s['paragraphs_kept']} paragraphs kept, {s['paragraphs_dropped']} dropped "
         f"({reasons})\nvocabulary {s['vocabulary']} terms, {s['topics']} topics ({s['labeled_topics']} labeled)\n"
-        f"outputs: {result.run_dir}",
+        f"{_adjustments(s)}outputs: {result.run_dir}",
         markup=False,
     )
+
+
+def _adjustments(summary: dict) -> str:
+    """"skipped 2 (binary 1, empty 1); repaired 1 (cp1252 1)\n", or "" when the input needed neither."""
+    parts = [
+        f"{action} {sum(counts.values())} ({_counted(counts)})"
+        for action in ("skipped", "repaired")
+        if (counts := summary[action])
+    ]
+    return "; ".join(parts) + "\n" if parts else ""
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 @app.command()
@@ -159,6 +174,22 @@ def diff(
     for part in diff_report(run_diff):
         out.print(part, markup=False)
     out.print(f"outputs: {written}", markup=False)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")],
+    sweep: Annotated[
+        Optional[Path], typer.Option("--sweep", help="A sweep folder (or its sweep.csv) to chart in the report.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Rebuild RUN_DIR/report.html and RUN_DIR/charts/*.svg from the run's saved files (no refitting)."""
+    from pipeline.report import write_report
+
+    with _errors_as_exit_codes(debug):
+        written = write_report(run_dir, sweep)
+    out.print("\n".join(f"wrote {path}" for path in written), markup=False)
 
 
 @config_app.command("show")

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan pass `ge=0`-style bounds but break the arithmetic downstream, so no setting takes them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class IngestConfig(Section):
@@ -132,9 +133,18 @@ class LexiconConfig(Section):
     replace: bool = Field(False, description="true: use only the themes given here, not the file's")
 
 
+class ReportConfig(Section):
+    enabled: bool = Field(True, description="write report.html and charts/*.svg into every run folder")
+    max_documents: int = Field(
+        60, ge=1, description="documents drawn in the heatmap, bars and similarity matrix (the longest ones)"
+    )
+    paragraphs_per_theme: int = Field(3, ge=0, description="most representative paragraphs quoted per theme")
+    terms_per_theme: int = Field(20, ge=1, description="top terms listed per theme")
+
+
 class Config(Section):
     experiment: str = Field("default", description="runs are written to <output_dir>/<experiment>/<run-id>/")
-    seed: int = Field(42, ge=0, description="the one seed every random step is given")
+    seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
     ingest: IngestConfig = IngestConfig()
     clean: CleanConfig = CleanConfig()
@@ -144,6 +154,15 @@ class Config(Section):
     lexicon: LexiconConfig = LexiconConfig()
     model: ModelConfig = ModelConfig()
     label: LabelConfig = LabelConfig()
+    report: ReportConfig = ReportConfig()
+
+    @field_validator("experiment")
+    @classmethod
+    def _one_folder(cls, name: str) -> str:
+        # The experiment names a folder inside output_dir; a run must never write outside it.
+        if not name or name.startswith(".") or any(c in name for c in "/\\") or not name.isprintable():
+            raise ValueError("expected a folder name: not empty, no / or \\, not starting with a dot")
+        return name
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -173,7 +192,10 @@ def validate(raw: dict[str, Any]) -> Config:
 
 
 def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte in the name, a symlink loop
+        raise ConfigError(f"config {path!r}: not a usable path ({exc})") from None
     if resolved in seen:
         chain = " -> ".join(str(p) for p in (*seen, resolved))
         raise ConfigError(f"config {path}: `extends` forms a cycle ({chain})")
@@ -181,10 +203,12 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config {path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config {path}: cannot read ({exc.__class__.__name__})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path}: not valid TOML ({exc})") from None
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
+        raise ConfigError(f"config {path}: cannot read ({exc.__class__.__name__})") from None
+    except RecursionError:
+        raise ConfigError(f"config {path}: not valid TOML (arrays or tables nested too deeply)") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -215,6 +239,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:
+        raise ConfigError(f"--set {text!r}: value nested too deeply") from None
     return [p.strip() for p in parts], parsed
 
 
@@ -242,7 +268,7 @@ def _describe(exc: ValidationError) -> str:
     given = err.get("input")
     shown = json.dumps(given) if isinstance(given, (str, int, float, bool, type(None))) else type(given).__name__
     # A value that fits none of a union's members fails once per member: say all the ways it could be right.
-    messages = dict.fromkeys(e["msg"] for e in errors if _key_parts(e) == loc)
+    messages = dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in errors if _key_parts(e) == loc)
     return f"config: {key} = {shown}: {' or '.join(messages)}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,9 +13,12 @@ from typing import Any
 import numpy as np
 
 from pipeline import artifacts
+from pipeline.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
 from pipeline.config import Config
+from pipeline.errors import PipelineWarning
 from pipeline.lexicon import load_lexicon
-from pipeline.progress import Reporter, SilentReporter
+from pipeline.progress import Reporter, SilentReporter, summarize_warnings
+from pipeline.report import write_report
 from pipeline.stages.clean import clean
 from pipeline.stages.ingest import ingest
 from pipeline.stages.evidence import evidence_counts, seed_matrix
@@ -34,7 +38,7 @@ class RunResult:
 
 
 class _Stages:
-    """Times each stage and passes its counts to the manifest and the progress display."""
+    """Times each stage, records the PipelineWarnings it raises, and passes both to the manifest and the display."""
 
     def __init__(self, reporter: Reporter):
         self.reporter = reporter
@@ -45,10 +49,26 @@ class _Stages:
         counts: dict[str, Any] = {}
         self.reporter.start(name)
         began = time.perf_counter()
-        yield counts
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", PipelineWarning)
+                yield counts
+        finally:
+            ours = self._sort_warnings(caught)  # shown even when the stage fails: they may explain why
         elapsed = time.perf_counter() - began
-        self.records.append(artifacts.StageRecord(name, elapsed, counts))
+        self.records.append(artifacts.StageRecord(name, elapsed, counts, ours))
         self.reporter.finish(name, elapsed, counts)
+
+    def _sort_warnings(self, caught: list[warnings.WarningMessage]) -> list[PipelineWarning]:
+        """Print ours through the reporter; hand anything else (a library's warning) back to Python's filters."""
+        ours = [w.message for w in caught if isinstance(w.message, PipelineWarning)]
+        for line in summarize_warnings(ours):
+            self.reporter.warn(line)
+        for w in caught:
+            if not isinstance(w.message, PipelineWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        return ours
 
 
 def run(config: Config, reporter: Reporter | None = None) -> RunResult:
@@ -66,6 +86,7 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         paragraphs = segment(documents, lines, config.segment)
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
+        check_paragraphs(documents, paragraphs)
     with stages.stage("tokenize") as counts:
         tokenized = tokenize(paragraphs, config.tokenize)
         counts["tokens"] = sum(map(len, tokenized.tokens))
@@ -73,14 +94,16 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
     with stages.stage("vectorize") as counts:
         vectors = vectorize(tokenized, kept, config.vectorize)
         counts["vocabulary"] = len(vectors.terms)
+        check_vocabulary(tokenized, kept, vectors, config.vectorize)
     # The lexicon's only way into the model is an explicit choice to seed topics with it.
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
     with stages.stage("model") as counts:
         anchors = theme_terms if config.model.seeded else {}
         topic_model = fit_topics(vectors, kept, anchors, config.model, seed=config.seed)
-        counts["topics"] = config.model.num_topics
+        counts["topics"] = len(topic_model.seed_theme)
     with stages.stage("label") as counts:
         evidence = evidence_counts(tokenized, vectors, theme_terms)
+        check_lexicon_coverage(theme_terms, evidence.present_terms(kept))
         labels = label_topics(topic_model, vectors, theme_terms, config.label)
         expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config.label)
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
@@ -107,7 +130,7 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         }
         config_hash = config.hash()
         folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))
-        try:
+        with folder:
             for name, frame in tables.items():
                 artifacts.write_csv(frame, folder.path / name)
             (folder.path / "config.toml").write_text(config.to_toml(), encoding="utf-8")
@@ -121,10 +144,9 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
                 documents=documents,
                 stages=stages.records,
             )
-            run_dir = folder.commit()
-        except BaseException:
-            folder.discard()
-            raise
+            if config.report.enabled:
+                write_report(folder.path)
+        run_dir = folder.final
         counts["files"] = len(tables) + 2
     summary = {
         "documents": len(documents),
@@ -132,9 +154,10 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
         "paragraphs_kept": sum(p.kept for p in paragraphs),
         "paragraphs_dropped": sum(not p.kept for p in paragraphs),
         "vocabulary": len(vectors.terms),
-        "topics": config.model.num_topics,
+        "topics": len(topic_model.seed_theme),
         "labeled_topics": sum(t != "unlabeled" for t in labels.theme),
         "drop_reasons": _count_reasons(paragraphs),
+        **artifacts.warning_summary(stages.records),
     }
     return RunResult(run_dir=run_dir, run_id=folder.run_id, summary=summary)
 

@@ -23,8 +23,10 @@ DOCUMENT_COLUMNS = ("doc_id", "source")
 TOPIC_COLUMNS = ("topic", "theme", "top_terms")
 # Columns of paragraphs.csv after `dominant_theme` that are not theme weights.
 NON_THEME_COLUMNS = frozenset({"evidence", "text"})
-# Counts and offsets; every other column that is not a weight is read as text ("1995" stays a string).
-COUNT_COLUMNS = frozenset({"paragraph", "start", "end", "n_tokens", "n_paragraphs", "topic"})
+# Read as text whatever they hold, as are all `meta_*` columns.
+TEXT_COLUMNS = frozenset(
+    {"doc_id", "title", "date", "source", "status", "dominant_theme", "evidence", "text", "theme", "term", "top_terms"}
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class RunTables:
 
     @cached_property
     def paragraphs(self) -> pd.DataFrame:
-        return _read_csv(self.path / "paragraphs.csv", PARAGRAPH_COLUMNS, numeric=self.labels)
+        return read_run_csv(self.path / "paragraphs.csv", PARAGRAPH_COLUMNS, numeric=self.labels)
 
     @property
     def run_id(self) -> str:
@@ -67,15 +69,15 @@ def load_run(run_dir: Path) -> RunTables:
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: not a run folder (expected outputs/<experiment>/<run-id>/)")
     paragraphs_path, documents_path = run_dir / "paragraphs.csv", run_dir / "documents.csv"
-    header = list(_read_csv(paragraphs_path, PARAGRAPH_COLUMNS, nrows=0).columns)
+    header = list(read_run_csv(paragraphs_path, PARAGRAPH_COLUMNS, nrows=0).columns)
     labels = [c for c in header[header.index("dominant_theme") + 1 :] if c not in NON_THEME_COLUMNS]
     if OTHER not in labels:
         raise InputError(f"{paragraphs_path}: no '{OTHER}' weight column after dominant_theme")
-    documents_header = _read_csv(documents_path, DOCUMENT_COLUMNS, nrows=0).columns
+    documents_header = read_run_csv(documents_path, DOCUMENT_COLUMNS, nrows=0).columns
     missing = [c for c in labels if c not in documents_header]
     if missing:
         raise InputError(f"{documents_path}: missing theme column(s) {', '.join(missing)} of paragraphs.csv")
-    documents = _read_csv(documents_path, DOCUMENT_COLUMNS, numeric=labels)
+    documents = read_run_csv(documents_path, DOCUMENT_COLUMNS, numeric=labels)
     return RunTables(path=run_dir, documents=documents, labels=labels)
 
 
@@ -96,7 +98,7 @@ def load_topic_terms(run_dir: Path) -> TopicTerms:
     from gensim.models import LdaModel
 
     run_dir = Path(run_dir)
-    topics = _read_csv(run_dir / "topics.csv", TOPIC_COLUMNS)
+    topics = read_run_csv(run_dir / "topics.csv", TOPIC_COLUMNS)
     models = run_dir / "models"
     for name in ("dictionary.gensim", "lda.gensim"):
         if not (models / name).is_file():
@@ -115,24 +117,26 @@ def load_topic_terms(run_dir: Path) -> TopicTerms:
     return TopicTerms(topics=topics, terms=terms, topic_term=np.asarray(topic_term, dtype=np.float64))
 
 
-def _read_csv(path: Path, required: tuple[str, ...], numeric: list[str] = (), nrows: int | None = None) -> pd.DataFrame:
-    """A run table with text columns as strings and the `numeric` (weight) and count columns as numbers."""
+def read_run_csv(
+    path: Path, required: tuple[str, ...], numeric: list[str] | tuple[str, ...] = (), nrows: int | None = None
+) -> pd.DataFrame:
+    """A table of a run folder, or a one-line InputError naming the file and what is missing.
+
+    Ids, names, dates and metadata are read as text (a year "1995" or a title "2024" stays a string); other
+    columns as pandas infers them, and each of `numeric` must come out as numbers.
+    """
     if not path.is_file():
         raise InputError(f"{path}: missing (is {path.parent} a finished run folder?)")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", nrows=nrows)
+        header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
+        text = {c: str for c in header if c in TEXT_COLUMNS or str(c).startswith("meta_")}
+        frame = pd.read_csv(path, dtype=text, keep_default_na=False, encoding="utf-8", nrows=nrows)
     except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
         raise InputError(f"{path}: cannot be read as a run table ({str(exc).splitlines()[0]})") from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    numbers = [c for c in frame.columns if c in COUNT_COLUMNS or c in numeric]
-    not_numeric = []
-    for column in numbers:
-        try:
-            frame[column] = pd.to_numeric(frame[column])
-        except (ValueError, TypeError):
-            not_numeric.append(column)
+    not_numeric = [c for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])]
     if not_numeric:
-        raise InputError(f"{path}: column(s) {', '.join(not_numeric)} are not numbers")
+        raise InputError(f"{path}: theme column(s) {', '.join(not_numeric)} are not numbers")
     return frame

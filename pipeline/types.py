@@ -20,6 +20,7 @@ class Document:
     text: str
     date: str = ""  # ISO YYYY-MM-DD or ""
     metadata: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"  # how the file's bytes were decoded into `text` (utf-8-sig, utf-16, cp1252, ...)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,11 @@ class EvidenceCounts:
     counts: sp.csr_matrix
     terms: list[str]
     surface: dict[str, str]  # display form of every term
+
+    def present_terms(self, kept: list[bool]) -> set[str]:
+        """The terms (seeds among them) that occur at least once in a kept paragraph."""
+        occurs = np.asarray(self.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
+        return {t for t, seen in zip(self.terms, occurs) if seen}
 
 
 @dataclass(frozen=True)

@@ -187,8 +187,8 @@ def test_diff_of_a_run_against_itself_reports_no_change(run_copy, tmp_path):
 def tiny_runs(tiny_corpus_dir, tiny_run_overrides, tmp_path) -> tuple[Path, Path]:
     """Two runs of the tiny corpus that differ in their number of topics and their seed."""
     base = [*tiny_run_overrides, f"ingest.path={toml_string(tiny_corpus_dir)}", f"output_dir={toml_string(tmp_path)}"]
-    first = run(load_config(None, [*base, "model.num_topics=8"])).run_dir
-    second = run(load_config(None, [*base, "model.num_topics=9", "seed=3"])).run_dir
+    first = run(load_config(None, [*base, "model.num_topics=3"])).run_dir
+    second = run(load_config(None, [*base, "model.num_topics=4", "seed=3"])).run_dir
     return first, second
 
 
@@ -201,15 +201,15 @@ def test_diff_default_folder_and_what_changed(tiny_runs):
         "config.csv", "documents.csv", "summary.json", "themes.csv", "topics.csv",
     ]
     config = pd.read_csv(folder / "config.csv", dtype=str).set_index("key")
-    assert config.loc["model.num_topics"].tolist() == ["8", "9"] and config.loc["seed"].tolist() == ["42", "3"]
+    assert config.loc["model.num_topics"].tolist() == ["3", "4"] and config.loc["seed"].tolist() == ["42", "3"]
     topics = read(folder / "topics.csv")
-    assert len(topics) == 9 and topics["topic_a"].eq("").sum() == 1  # B's extra topic, unmatched
+    assert len(topics) == 4 and topics["topic_a"].eq("").sum() == 1  # B's extra topic, unmatched
     matched = topics[topics["topic_a"] != ""]
     assert sorted(matched["topic_b"].astype(int)) == sorted(set(matched["topic_b"].astype(int)))
     summary = pipeline.diff(first, second).summary
-    assert summary["n_topics_a"] == 8 and summary["n_topics_b"] == 9 and summary["n_topics_matched"] == 8
+    assert summary["n_topics_a"] == 3 and summary["n_topics_b"] == 4 and summary["n_topics_matched"] == 3
     assert summary["n_documents"] == 3
-    assert "model.num_topics 8 -> 9" in result.output
+    assert "model.num_topics 3 -> 4" in result.output
 
 
 def test_diff_needs_the_saved_models(run_copy, tmp_path):
@@ -218,3 +218,10 @@ def test_diff_needs_the_saved_models(run_copy, tmp_path):
     (broken / "models" / "lda.gensim").unlink()
     result = invoke("diff", run_copy, broken, "--out", tmp_path / "d")
     assert result.exit_code == 1 and "lda.gensim: missing" in result.output
+
+
+def test_report_draws_the_similarity_that_compare_wrote(run_copy):
+    assert invoke("compare", run_copy).exit_code == 0
+    result = invoke("report", run_copy)
+    assert result.exit_code == 0, result.output
+    assert (run_copy / "charts" / "similarity.svg").is_file()

@@ -18,6 +18,7 @@ from pipeline.runner import run
 from pipeline.stages.ingest import sample_corpus_dir
 
 CSV_FILES = ("paragraphs.csv", "documents.csv", "topics.csv", "lexicon_coverage.csv")
+CHART_FILES = ("charts/heatmap.svg", "charts/document_bars.svg", "charts/themes_over_time.svg")
 # Lines the sample repeats under its articles (news teasers) and page furniture: never kept text.
 BOILERPLATE_PREFIXES = (
     "Release time",
@@ -45,6 +46,15 @@ def documents(sample_run) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def theme_columns(sample_config) -> list[str]:
     return [*load_lexicon(sample_config.lexicon).names, "other"]
+
+
+def report_text(run_dir: Path) -> str:
+    """report.html with what names this very run (its id, time, config hash) replaced: the rest must not vary."""
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    text = (run_dir / "report.html").read_text(encoding="utf-8")
+    for key in ("run_id", "created_utc", "config_hash"):
+        text = text.replace(manifest[key][:12] if key == "config_hash" else manifest[key], f"<{key}>")
+    return text
 
 
 def kept_lines(paragraphs: pd.DataFrame) -> list[str]:
@@ -124,8 +134,9 @@ def test_release_lines_and_teasers_are_not_kept(paragraphs):
 def test_a_second_run_is_byte_identical(sample_run, sample_config):
     again = run(sample_config)
     assert again.run_dir != sample_run.run_dir
-    for name in CSV_FILES:
+    for name in CSV_FILES + CHART_FILES:
         assert (again.run_dir / name).read_bytes() == (sample_run.run_dir / name).read_bytes(), name
+    assert report_text(again.run_dir) == report_text(sample_run.run_dir)
 
 
 def test_runs_in_processes_with_different_hash_seeds_are_byte_identical(sample_run, tmp_path):
@@ -144,7 +155,8 @@ def test_runs_in_processes_with_different_hash_seeds_are_byte_identical(sample_r
         assert process.returncode == 0, stderr
         (run_dir,) = (output_dir / "default").iterdir()
         run_dirs.append(run_dir)
-    for name in CSV_FILES:
+    for name in CSV_FILES + CHART_FILES:
         first = (run_dirs[0] / name).read_bytes()
         assert first == (run_dirs[1] / name).read_bytes(), name
         assert first == (sample_run.run_dir / name).read_bytes(), name
+    assert report_text(run_dirs[0]) == report_text(run_dirs[1]) == report_text(sample_run.run_dir)

@@ -47,6 +47,7 @@ class _Context:
     doc: Document
     text: str  # stripped line
     norm: str
+    words: int
     isolated: bool  # a block of its own: blank line (or document edge) before and after
     title_norm: str
     repeats_in_doc: int
@@ -90,6 +91,7 @@ def clean(documents: list[Document], config: CleanConfig) -> list[list[Line]]:
                 doc=doc,
                 text=doc.text[start:end],
                 norm=norm,
+                words=norm.count(" ") + 1 if norm else 0,
                 isolated=_isolated(doc.text, spans, i),
                 title_norm=title_norm,
                 repeats_in_doc=in_doc[norm],
@@ -119,9 +121,6 @@ def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], b
         except re.error as exc:
             raise ConfigError(f"config: clean.extra_patterns: {pattern!r} is not a valid regex ({exc})") from None
 
-    def words(ctx: _Context) -> int:
-        return len(ctx.text.split())
-
     rules: list[tuple[str, bool, Callable[[_Context], bool]]] = [
         # Titles, captions and bylines stand alone; inside a hard-wrapped paragraph the same words are content.
         (
@@ -134,34 +133,36 @@ def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], b
             "byline",
             config.byline,
             lambda c: c.isolated
-            and ((words(c) <= 12 and bool(_BYLINE.search(c.text))) or (words(c) <= 4 and bool(_CAPITALIZED_NAME.match(c.text)))),
+            and ((c.words <= 12 and bool(_BYLINE.search(c.text))) or (c.words <= 4 and bool(_CAPITALIZED_NAME.match(c.text)))),
         ),
         (
             "photo_caption",
             config.photo_caption,
-            lambda c: bool(_CAPTION_START.match(c.text)) or (c.isolated and bool(_CAPTION.search(c.text))),
+            # A caption is short; the word limit also spares a search through a 50 MB line without breaks.
+            lambda c: bool(_CAPTION_START.match(c.text))
+            or (c.isolated and c.words <= 60 and bool(_CAPTION.search(c.text))),
         ),
         (
             "quote_attribution",
             config.quote_attribution,
-            lambda c: words(c) <= 60
+            lambda c: c.words <= 60
             and bool(_ATTRIBUTION_LEAD.match(c.text))
             and bool(_ATTRIBUTION_BODY.search(_ATTRIBUTION_LEAD.sub("", c.text))),
         ),
         (
             "repeated_across_documents",
             config.repeated_across_documents,
-            lambda c: words(c) >= 3 and c.documents_with_line >= config.min_documents,
+            lambda c: c.words >= 3 and c.documents_with_line >= config.min_documents,
         ),
         (
             "repeated_in_document",
             config.repeated_in_document,
-            lambda c: words(c) >= 3 and c.repeats_in_doc >= config.min_repeats,
+            lambda c: c.words >= 3 and c.repeats_in_doc >= config.min_repeats,
         ),
         (
             "heading",
             config.heading,
-            lambda c: c.isolated and words(c) <= config.heading_max_words and not _SENTENCE_END.search(c.text),
+            lambda c: c.isolated and c.words <= config.heading_max_words and not _SENTENCE_END.search(c.text),
         ),
         ("pattern", bool(patterns), lambda c: any(p.search(c.text) for p in patterns)),
     ]

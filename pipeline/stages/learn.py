@@ -32,6 +32,8 @@ def learn_themes(
     seed_evidence: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
 ) -> Learned:
     """`seed_evidence` and `counts` are the kept paragraphs' rows; `doc_rows` numbers each row's document."""
+    if not seed_evidence.any():  # no seed occurs anywhere: nothing to learn from, so no theme gains evidence
+        return Learned(np.zeros_like(seed_evidence), np.zeros((counts.shape[1], seed_evidence.shape[1])))
     presence = counts.copy()
     presence.data[:] = 1.0  # presence, not counts: one long repetitive post must not define a theme
     background = np.asarray(presence.sum(axis=0)).ravel() + SMOOTHING

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 from gensim.models import LdaModel
 
 from pipeline.config import ModelConfig
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, PipelineWarning
 from pipeline.types import TopicModel, Vectors
 
 # gensim logs every pass at INFO; our progress display says what matters.
@@ -34,16 +35,17 @@ def fit_topics(
             "no terms left to model after cleaning and vocabulary filters; "
             "lower vectorize.no_below or check that the input has text"
         )
-    seed_theme = list(seeded) + [""] * (config.num_topics - len(seeded))
+    num_topics = topic_count(config.num_topics, len(seeded), len(training))
+    seed_theme = list(seeded) + [""] * (num_topics - len(seeded))
     # Built without a corpus so nothing trains yet: the eta prior alone is too weak to anchor a topic under
     # variational Bayes, so seeded topics also start with their seeds' statistics before the first pass.
     model = LdaModel(
         id2word=vectors.dictionary,
-        num_topics=config.num_topics,
+        num_topics=num_topics,
         passes=config.passes,
         iterations=config.iterations,
         alpha=config.alpha,
-        eta=_eta_matrix(seeded, config, num_terms),
+        eta=_eta_matrix(seeded, config, num_topics, num_terms),
         chunksize=config.chunksize,
         random_state=np.random.RandomState(seed),
         eval_every=None,
@@ -62,9 +64,21 @@ def fit_topics(
     )
 
 
-def _eta_matrix(seeded: dict[str, list[int]], config: ModelConfig, num_terms: int) -> np.ndarray:
+def topic_count(requested: int, n_seeded: int, n_paragraphs: int) -> int:
+    """Topics to fit: free topics beyond the number of paragraphs could only split noise, so they are dropped."""
+    fitted = max(n_seeded, min(requested, n_paragraphs))
+    if fitted < requested:
+        message = (
+            f"model.num_topics = {requested} is more than the {n_paragraphs} paragraph(s) to model; "
+            f"fitting {fitted} topic(s)"
+        )
+        warnings.warn(PipelineWarning(message, reason="num_topics"))
+    return fitted
+
+
+def _eta_matrix(seeded: dict[str, list[int]], config: ModelConfig, num_topics: int, num_terms: int) -> np.ndarray:
     """Topic-term prior: a seed term is likely in its theme's topic and unlikely in every other topic."""
-    eta = np.full((config.num_topics, num_terms), config.eta)
+    eta = np.full((num_topics, num_terms), config.eta)
     all_seed_ids = sorted({i for ids in seeded.values() for i in ids})
     if all_seed_ids:
         eta[:, all_seed_ids] = config.eta / 10

@@ -1,24 +1,27 @@
-"""Tokenize: kept paragraphs and headings -> normalized tokens (nltk regexp tokenizer, stopwords, lemmas or stems, phrases).
+"""Tokenize: kept paragraphs and headings -> normalized tokens (a word regex, stopwords, lemmas or stems, phrases).
 
-Needs no downloaded data: nltk's RegexpTokenizer and stemmers are pure code, simplemma ships its tables.
+Needs no downloaded data: words are found by a regex, nltk's stemmers are pure code, simplemma ships its tables.
 Per-word work (stopword check, lemma/stem) is memoized per word type, which is where the time goes.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
 from gensim.models.phrases import Phrases
-from nltk.tokenize import RegexpTokenizer
 
 from pipeline.config import TokenizeConfig
 from pipeline.types import Lexicon, Paragraph, Tokenized
 
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
-_TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
+# Not nltk's RegexpTokenizer: it stops any call after 5 s of wall time (a guard against hostile patterns), so
+# one long paragraph (a 50 MB file without line breaks) failed on a busy machine. This pattern is linear.
+_WORD = re.compile(WORD_PATTERN)
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
 CONTEXT_REASONS = frozenset({"heading"})
@@ -76,7 +79,7 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
 
     def analyze(text: str) -> list[tuple[str, str]]:
         pairs = []
-        for word in _TOKENIZER.tokenize(text.lower()):
+        for word in _WORD.findall(text.lower()):
             if word not in memo_pairs:
                 memo_pairs[word] = word_to_pair(word)
             pair = memo_pairs[word]

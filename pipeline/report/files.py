@@ -1,0 +1,137 @@
+"""Reading what the report shows from a run folder (and a sweep folder), and writing the report back into it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import artifacts
+from pipeline.config import Config, load_config
+from pipeline.errors import InputError, PipelineError
+from pipeline.runs import load_run, read_run_csv
+from pipeline.stages.weigh import OTHER
+
+REPORT_FILE = "report.html"
+CHARTS_DIR = "charts"
+STABILITY_FILE = "theme_stability.csv"
+SIMILARITY_FILE = Path("compare") / "similarity.csv"
+SWEEP_FILE = "sweep.csv"
+
+
+@dataclass(frozen=True)
+class RunArtifacts:
+    """The saved files of one run that the report draws on; the optional ones are None when absent."""
+
+    columns: list[str]  # weight columns: the lexicon's themes, then "other"
+    paragraphs: pd.DataFrame
+    documents: pd.DataFrame
+    topics: pd.DataFrame
+    theme_terms: pd.DataFrame
+    coverage: pd.DataFrame
+    manifest: dict[str, Any]
+    config: Config
+    stability: pd.DataFrame | None = None
+    similarity: pd.DataFrame | None = None
+    sweep: pd.DataFrame | None = None
+    sweep_name: str = ""  # how the report names the sweep: its folder's name
+
+    @property
+    def themes(self) -> list[str]:
+        return [c for c in self.columns if c != OTHER]
+
+
+@dataclass(frozen=True)
+class Report:
+    """report.html and the standalone charts (file name -> SVG text) it embeds."""
+
+    html: str
+    charts: dict[str, str]
+
+
+def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts:
+    """Everything the report needs from `run_dir` (and from `sweep`: a sweep folder or its sweep.csv)."""
+    run = load_run(run_dir)
+    sweep_csv = _sweep_csv(sweep) if sweep is not None else None
+    documents = run.documents.assign(
+        title=run.documents["title"].astype(str), date=run.documents["date"].astype(str)
+    )
+    theme_terms = read_run_csv(run_dir / "theme_terms.csv", ("theme", "term", "weight", "is_seed", "paragraphs"))
+    return RunArtifacts(
+        columns=run.labels,
+        paragraphs=run.paragraphs,
+        documents=documents,
+        topics=read_run_csv(run_dir / "topics.csv", ("topic", "theme", "label_score", "seed_theme", "top_terms")),
+        theme_terms=theme_terms.assign(term=theme_terms["term"].astype(str)),
+        coverage=read_run_csv(run_dir / "lexicon_coverage.csv", ("theme", "n_seeds", "n_found", "coverage", "missing")),
+        manifest=_read_manifest(run_dir / "manifest.json"),
+        config=load_config(run_dir / "config.toml"),
+        stability=_optional_csv(run_dir / STABILITY_FILE, ("theme", "stability")),
+        similarity=_similarity(run_dir / SIMILARITY_FILE),
+        sweep=_read_sweep(sweep_csv) if sweep_csv is not None else None,
+        sweep_name=sweep_csv.resolve().parent.name if sweep_csv is not None else "",
+    )
+
+
+def save_report(run_dir: Path, report: Report) -> list[Path]:
+    """Write charts/*.svg and report.html (each replaced whole), drop charts no longer drawn, update the manifest."""
+    charts_dir = run_dir / CHARTS_DIR
+    names = [f"{CHARTS_DIR}/{name}" for name in sorted(report.charts)] + [REPORT_FILE]
+    try:
+        charts_dir.mkdir(exist_ok=True)
+        for name, svg in sorted(report.charts.items()):
+            artifacts.write_text_atomic(charts_dir / name, svg)
+        for stale in sorted(charts_dir.glob("*.svg")):
+            if stale.name not in report.charts:
+                stale.unlink()
+        artifacts.write_text_atomic(run_dir / REPORT_FILE, report.html)
+        artifacts.update_output_hashes(run_dir, names, owned_prefix=f"{CHARTS_DIR}/")
+    except OSError as exc:
+        raise PipelineError(f"{run_dir}: cannot write the report ({exc.strerror or exc})") from None
+    return [run_dir / name for name in names]
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: missing (is {path.parent} a finished run folder?)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as JSON ({exc})") from None
+    if not isinstance(manifest, dict) or "run_id" not in manifest:
+        raise InputError(f"{path}: expected a JSON object with a run_id")
+    return manifest
+
+
+def _optional_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame | None:
+    return read_run_csv(path, required) if path.is_file() else None
+
+
+def _similarity(path: Path) -> pd.DataFrame | None:
+    """documents x documents, indexed by doc_id; InputError when a value is not a number."""
+    frame = _optional_csv(path, ("doc_id",))
+    if frame is None:
+        return None
+    # compare/similarity.csv names each row's document by doc_id and title; the matrix is the rest.
+    matrix = frame.set_index("doc_id").drop(columns="title", errors="ignore")
+    not_numeric = [c for c in matrix.columns if not pd.api.types.is_numeric_dtype(matrix[c])]
+    if not_numeric:
+        raise InputError(f"{path}: column(s) {', '.join(map(str, not_numeric[:3]))} are not numbers")
+    return matrix
+
+
+def _sweep_csv(sweep: Path) -> Path:
+    path = sweep / SWEEP_FILE if sweep.is_dir() else sweep
+    if not path.is_file():
+        raise InputError(f"{path}: missing (expected a sweep folder written by `themes sweep`, or its sweep.csv)")
+    return path
+
+
+def _read_sweep(path: Path) -> pd.DataFrame:
+    frame = read_run_csv(path, ("kind", "k"))
+    if not pd.api.types.is_numeric_dtype(frame["k"]):
+        raise InputError(f"{path}: column k must hold whole numbers (topics per model)")
+    return frame
