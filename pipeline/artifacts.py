@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import platform
 import shutil
 import socket
-import tomllib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -27,7 +25,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from pipeline.errors import InputError, PipelineError, PipelineWarning
+from pipeline.errors import PipelineError, PipelineWarning
 from pipeline.types import (
     Document, EvidenceCounts, Lexicon, Paragraph, ThemeModel, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized,
     Vectors,
@@ -128,6 +126,24 @@ def _process_exists(pid: int) -> bool:
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
     frame.to_csv(path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+
+
+def write_files(folder: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
+    """CSVs (frames) and text files (str) into `folder`, each replaced whole (see `write_text_atomic`), so an
+    interrupted write leaves the previous file in place; an OSError becomes a one-line PipelineError."""
+    written = []
+    try:
+        for name, content in files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, pd.DataFrame):
+                _replace_atomically(path, lambda temporary, frame=content: write_csv(frame, temporary))
+            else:
+                write_text_atomic(path, content)
+            written.append(path)
+    except OSError as exc:
+        raise PipelineError(f"{folder}: cannot write {exc.filename or 'the files'} ({exc.strerror or exc})") from None
+    return written
 
 
 def format_terms(terms: list[tuple[str, float]], surface: dict[str, str]) -> str:
@@ -304,75 +320,6 @@ def save_for_infer(
             np.save(learned / f"{name}.npy", getattr(theme_model, name), allow_pickle=False)
 
 
-@dataclass(frozen=True)
-class SavedRun:
-    """A finished run's fitted state, enough to weigh new documents the way the run weighed its own."""
-
-    path: Path
-    manifest: dict[str, Any]
-    config: Any  # pipeline.config.Config
-    lexicon: Lexicon
-    dictionary: Any  # gensim Dictionary
-    lda: Any  # gensim LdaModel
-    phraser: Any  # gensim FrozenPhrases or None
-    topic_themes: list[str]  # per topic, its label in topics.csv
-    seed_themes: list[str]  # per topic, the theme that anchored it or ""
-    theme_terms: dict[str, Any]  # models/theme_terms.json
-    theme_model: ThemeModel | None  # models/learned/, when the run learned word models
-    boilerplate: frozenset[str]
-
-
-def load_saved_run(run_dir: Path) -> SavedRun:
-    """Read a run folder back (config, models, topic labels, lexicon); InputError names what is missing."""
-    from gensim.corpora import Dictionary
-    from gensim.models import LdaModel
-    from gensim.models.phrases import FrozenPhrases
-
-    from pipeline.config import load_config
-
-    run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
-    models = run_dir / "models"
-    needed = [run_dir / "config.toml", run_dir / "topics.csv", run_dir / LEXICON_FILE, models / "dictionary.gensim",
-              models / "lda.gensim", models / THEME_TERMS_FILE, models / BOILERPLATE_FILE]
-    missing = [str(p.relative_to(run_dir)) for p in needed if not p.is_file()]
-    if missing:
-        raise InputError(f"{run_dir}: missing {', '.join(missing)} (made by an older version? run it again)")
-    topics = pd.read_csv(run_dir / "topics.csv", keep_default_na=False, dtype=str)
-    lexicon_table = tomllib.loads((run_dir / LEXICON_FILE).read_text(encoding="utf-8"))["themes"]
-    phrases = models / "phrases.gensim"
-    learned = models / LEARNED_DIR
-    # gensim warns that a frozen phrase model has no corpus word count; scoring is not used on loading.
-    logging.getLogger("gensim.models.phrases").setLevel(logging.ERROR)
-    return SavedRun(
-        path=run_dir,
-        manifest=manifest,
-        config=load_config(run_dir / "config.toml"),
-        lexicon=Lexicon(
-            themes={name: list(entry["seeds"]) for name, entry in lexicon_table.items()},
-            descriptions={name: entry.get("description", "") for name, entry in lexicon_table.items()},
-        ),
-        dictionary=Dictionary.load(str(models / "dictionary.gensim")),
-        lda=LdaModel.load(str(models / "lda.gensim")),
-        phraser=FrozenPhrases.load(str(phrases)) if phrases.is_file() else None,
-        topic_themes=topics["theme"].tolist(),
-        seed_themes=topics["seed_theme"].tolist(),
-        theme_terms=json.loads((models / THEME_TERMS_FILE).read_text(encoding="utf-8")),
-        theme_model=ThemeModel(**{n: np.load(learned / f"{n}.npy") for n in LEARNED_ARRAYS}) if learned.is_dir() else None,
-        boilerplate=frozenset((models / BOILERPLATE_FILE).read_text(encoding="utf-8").splitlines()),
-    )
-
-
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: missing (is {run_dir} a finished run folder, outputs/<experiment>/<run-id>/?)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable manifest ({exc})") from None
-
-
 def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
     """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache."""
     return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
@@ -453,9 +400,13 @@ def write_manifest(
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write beside `path`, then rename over it: a reader sees the old file or the new one, never half of one."""
+    _replace_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8", newline="\n"))
+
+
+def _replace_atomically(path: Path, write: Callable[[Path], Any]) -> None:
     temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
     try:
-        temporary.write_text(text, encoding="utf-8", newline="\n")
+        write(temporary)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,8 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
-from pipeline.artifacts import LEXICON_FILE, read_manifest
 from pipeline.errors import InputError
+from pipeline.runs import load_run, load_run_config, read_manifest
 from pipeline.stages.weigh import OTHER
 
 
@@ -61,7 +60,15 @@ def _folders(parent: Path) -> list[Path]:
 def run_info(run_dir: Path) -> RunInfo:
     manifest = read_manifest(run_dir)
     counts = {key: value for stage in manifest.get("stages", []) for key, value in stage.items()}
-    top_theme, share = corpus_top_theme(run_dir / "documents.csv", _theme_names(run_dir / LEXICON_FILE))
+    try:
+        tables = load_run(run_dir)
+        top_theme, share = corpus_top_theme(tables.documents, tables.labels)
+    except InputError:  # a damaged table leaves the headline empty; the rest of the row still helps
+        top_theme, share = "", None
+    try:
+        corpus = str(load_run_config(run_dir).get("ingest", {}).get("path", ""))
+    except InputError:
+        corpus = "?"
     return RunInfo(
         # Where the run lives names it (a copied or moved run folder is listed where it is now).
         run_id=run_dir.name,
@@ -70,7 +77,7 @@ def run_info(run_dir: Path) -> RunInfo:
         config_hash=manifest.get("config_hash", ""),
         documents=counts.get("documents"),
         paragraphs_kept=counts.get("paragraphs_kept"),
-        input=_input_path(run_dir / "config.toml"),
+        input=corpus,
         top_theme=top_theme,
         top_theme_share=share,
         macro_f1=_macro_f1(run_dir / "evaluation" / "summary.json"),
@@ -78,35 +85,16 @@ def run_info(run_dir: Path) -> RunInfo:
     )
 
 
-def corpus_top_theme(documents_csv: Path, themes: list[str]) -> tuple[str, float | None]:
-    """The theme with the largest share of all modeled tokens: document weights weighted by `n_tokens`."""
-    try:
-        documents = pd.read_csv(documents_csv, keep_default_na=False)
-        if not themes:  # a run without lexicon.toml: its weight columns run from after n_tokens to "other"
-            columns = list(documents.columns)
-            themes = columns[columns.index("n_tokens") + 1 : columns.index(OTHER)]
-        tokens = documents["n_tokens"].to_numpy(dtype=float)
-        shares = documents[[*themes, OTHER]].to_numpy(dtype=float).T @ tokens / max(tokens.sum(), 1.0)
-    except (OSError, ValueError, KeyError):
+def corpus_top_theme(documents: pd.DataFrame, labels: list[str]) -> tuple[str, float | None]:
+    """The theme with the largest share of all modeled tokens (document weights weighted by `n_tokens`), "other"
+    aside; `labels` are the weight columns, themes then "other"."""
+    themes = [label for label in labels if label != OTHER]
+    if not themes or "n_tokens" not in documents.columns:
         return "", None
-    if not themes:
-        return "", None
-    best = int(shares[:-1].argmax())
+    tokens = documents["n_tokens"].to_numpy(dtype=float)
+    shares = documents[themes].to_numpy(dtype=float).T @ tokens / max(tokens.sum(), 1.0)
+    best = int(shares.argmax())
     return themes[best], float(shares[best])
-
-
-def _theme_names(lexicon_toml: Path) -> list[str]:
-    try:
-        return list(tomllib.loads(lexicon_toml.read_text(encoding="utf-8")).get("themes", {}))
-    except (OSError, tomllib.TOMLDecodeError):
-        return []
-
-
-def _input_path(config_toml: Path) -> str:
-    try:
-        return str(tomllib.loads(config_toml.read_text(encoding="utf-8")).get("ingest", {}).get("path", ""))
-    except (OSError, tomllib.TOMLDecodeError):
-        return "?"
 
 
 def _macro_f1(summary_json: Path) -> float | None:

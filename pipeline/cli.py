@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,6 +128,69 @@ def evaluate(
         written = write_evaluation(evaluation, out_dir or run_dir / "evaluation")
     for table in evaluation_tables(evaluation):
         out.print(table, markup=False)
+    out.print(f"outputs: {written}", markup=False)
+
+
+RunDirArg = Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")]
+MetricOpt = Annotated[
+    str, typer.Option("--metric", help="hellinger, jensen_shannon or cosine (reported as similarity, 1 = identical).")
+]
+
+
+@app.command()
+def compare(
+    run_dir: RunDirArg,
+    doc: Annotated[
+        Optional[list[str]], typer.Option("--doc", help="A doc_id (or its unique prefix); give two to compare a pair.")
+    ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="Group by a documents.csv column or metadata key, e.g. date:year, country.")
+    ] = "",
+    metric: MetricOpt = "hellinger",
+    top: Annotated[int, typer.Option("--top", help="Nearest documents / distinctive or differing themes shown.")] = 3,
+    paragraphs: Annotated[int, typer.Option("--paragraphs", help="Supporting paragraphs per theme and document.")] = 2,
+    min_weight: Annotated[
+        float, typer.Option("--min-weight", help="Least weight on a theme for a paragraph to be cited for it.")
+    ] = 0.1,
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out", help="Where to write the tables. Default: RUN_DIR/compare/.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare documents by theme: similarity and nearest documents, two documents with evidence, or groups."""
+    from pipeline.comparison import compare as compare_run
+    from pipeline.comparison import comparison_report, write_comparison
+
+    with _errors_as_exit_codes(debug):
+        comparison = compare_run(
+            run_dir, metric=metric, docs=doc or (), by=by, top=top, paragraphs=paragraphs, min_weight=min_weight
+        )
+        written = write_comparison(comparison, out_dir)
+    for part in comparison_report(comparison):
+        out.print(part, markup=False)
+    folder = Path(os.path.commonpath([p.parent for p in written]))
+    out.print(f"outputs: {folder} ({', '.join(str(p.relative_to(folder)) for p in written)})", markup=False)
+
+
+@app.command()
+def diff(
+    run_a: Annotated[Path, typer.Argument(help="The earlier run folder (A).")],
+    run_b: Annotated[Path, typer.Argument(help="The run folder to compare with it (B), on the same corpus.")],
+    metric: MetricOpt = "hellinger",
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out", help="Where to write the tables. Default: RUN_B/diff-<run A id>/.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """What changed between two runs: weight changes per document and theme, topic matches, config."""
+    from pipeline.run_diff import diff as diff_runs
+    from pipeline.run_diff import diff_report, write_diff
+
+    with _errors_as_exit_codes(debug):
+        run_diff = diff_runs(run_a, run_b, metric=metric)
+        written = write_diff(run_diff, out_dir)
+    for part in diff_report(run_diff):
+        out.print(part, markup=False)
     out.print(f"outputs: {written}", markup=False)
 
 

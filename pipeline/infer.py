@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from pipeline import artifacts
-from pipeline.artifacts import SavedRun
 from pipeline.errors import InputError
 from pipeline.runner import weight_tables
+from pipeline.runs import SavedRun, load_saved_run
 from pipeline.stages.clean import clean
 from pipeline.stages.evidence import evidence_counts
 from pipeline.stages.ingest import ingest_all, input_files
@@ -42,7 +42,7 @@ class InferResult:
 def infer(run_dir: Path, paths: list[str], out_dir: Path | None = None) -> InferResult:
     """Weigh the documents at `paths` with the run in `run_dir`; write paragraphs.csv, documents.csv and
     manifest.json into a new folder `<out_dir or RUN_DIR/infer>/<id>/`."""
-    saved = artifacts.load_saved_run(run_dir)
+    saved = load_saved_run(run_dir)
     config = saved.config
     ingest_configs = [config.ingest.model_copy(update={"path": path}) for path in paths]
     files = artifacts.describe_files([f for c in ingest_configs for f in input_files(c)])

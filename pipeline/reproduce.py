@@ -19,6 +19,7 @@ from pipeline import artifacts
 from pipeline.config import CacheConfig, Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.progress import Reporter
+from pipeline.runs import read_manifest
 from pipeline.runner import run
 from pipeline.stages.ingest import input_files
 
@@ -55,7 +56,7 @@ class Reproduction:
 def reproduce(run_dir: Path, keep: Path | None = None, reporter: Reporter | None = None) -> Reproduction:
     """Re-run `run_dir` and compare; `keep` = a folder to keep the re-run in (else a deleted temporary one)."""
     run_dir = Path(run_dir).resolve()
-    manifest = artifacts.read_manifest(run_dir)
+    manifest = read_manifest(run_dir)
     config = load_config(run_dir / "config.toml").model_copy(update={"cache": CacheConfig(enabled=False)})
     notes = _config_notes(config, manifest) + _package_notes(manifest)
     working_dir = Path(manifest.get("working_dir") or os.getcwd())
@@ -115,7 +116,7 @@ def compare_outputs(recorded: dict[str, str], found: dict[str, str]) -> list[Fil
 
 def compare_run_folders(run_dir: Path, manifest: dict, rerun_dir: Path) -> list[FileCheck]:
     """compare_outputs on the two manifests, then the files that name their run compared without that name."""
-    rerun = artifacts.read_manifest(rerun_dir)
+    rerun = read_manifest(rerun_dir)
     checks = compare_outputs(manifest.get("outputs", {}), rerun["outputs"])
     for i, check in enumerate(checks):
         if check.status == DIFFERENT and check.name in IDENTIFIED_FILES:

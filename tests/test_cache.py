@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.artifacts import read_manifest
 from pipeline.cache import StageCache, cache_dir, clear, stage_key
 from pipeline.cli import app
 from pipeline.config import Config, load_config
 from pipeline.reproduce import IDENTIFIED_FILES, without_run_identity
 from pipeline.runner import run
+from pipeline.runs import read_manifest
 from conftest import toml_string
 
 UPSTREAM = ["ingest", "clean", "segment", "tokenize", "vectorize", "model"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -58,11 +59,9 @@ def test_an_unknown_experiment_is_a_one_line_error(output_dir):
     assert result.output.startswith("error: ") and "alpha, beta" in result.output
 
 
-def test_the_top_theme_weighs_documents_by_their_tokens(tmp_path):
-    documents = tmp_path / "documents.csv"
-    documents.write_text(
-        "doc_id,n_tokens,a,b,other,top_terms\nd1,30,0.1,0.5,0.4,x\nd2,10,0.9,0.0,0.1,y\n", encoding="utf-8"
-    )
-    theme, share = corpus_top_theme(documents, [])
+def test_the_top_theme_weighs_documents_by_their_tokens():
+    documents = pd.DataFrame({"doc_id": ["d1", "d2"], "n_tokens": [30, 10], "a": [0.1, 0.9], "b": [0.5, 0.0],
+                              "other": [0.4, 0.1]})
+    theme, share = corpus_top_theme(documents, ["a", "b", "other"])
     assert theme == "b" and share == pytest.approx((30 * 0.5) / 40)
-    assert corpus_top_theme(documents, ["a", "b"])[0] == "b"
+    assert corpus_top_theme(documents, ["other"]) == ("", None)
