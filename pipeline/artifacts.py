@@ -14,6 +14,7 @@ import platform
 import shutil
 import socket
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -22,12 +23,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
 from pipeline.errors import PipelineError, PipelineWarning
 from pipeline.types import (
     Document,
     EvidenceCounts,
+    Lexicon,
     Paragraph,
+    ThemeModel,
     ThemeStability,
     ThemeTerms,
     ThemeWeights,
@@ -39,6 +43,11 @@ from pipeline.types import (
 )
 
 FLOAT_FORMAT = "%.8f"
+LEXICON_FILE = "lexicon.toml"
+THEME_TERMS_FILE = "theme_terms.json"
+BOILERPLATE_FILE = "boilerplate.txt"
+LEARNED_DIR = "learned"
+LEARNED_ARRAYS = ("log_phi", "log_prior", "log_background")
 KEPT = "kept"
 PACKAGES = ("theme-pipeline", "gensim", "scikit-learn", "nltk", "simplemma", "numpy", "scipy", "pandas", "pydantic")
 
@@ -49,6 +58,7 @@ class StageRecord:
     elapsed_s: float
     counts: dict[str, Any] = field(default_factory=dict)
     warnings: list[PipelineWarning] = field(default_factory=list)
+    reused: bool = False  # the output came from the stage cache
 
 
 def make_run_id(config_hash: str, now: datetime | None = None) -> str:
@@ -127,6 +137,24 @@ def _process_exists(pid: int) -> bool:
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
     frame.to_csv(path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+
+
+def write_files(folder: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
+    """CSVs (frames) and text files (str) into `folder`, each replaced whole (see `write_text_atomic`), so an
+    interrupted write leaves the previous file in place; an OSError becomes a one-line PipelineError."""
+    written = []
+    try:
+        for name, content in files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, pd.DataFrame):
+                _replace_atomically(path, lambda temporary, frame=content: write_csv(frame, temporary))
+            else:
+                write_text_atomic(path, content)
+            written.append(path)
+    except OSError as exc:
+        raise PipelineError(f"{folder}: cannot write {exc.filename or 'the files'} ({exc.strerror or exc})") from None
+    return written
 
 
 def format_terms(terms: list[tuple[str, float]], surface: dict[str, str]) -> str:
@@ -301,10 +329,57 @@ def write_sweep(
 def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_model: TopicModel) -> None:
     models = folder / "models"
     models.mkdir()
+    lda = topic_model.model
+    # Equal models must give equal bytes, so `themes reproduce` can compare them. gensim pickles a log of
+    # events with times and paths into every saved object: drop it. The model's vocabulary is the run's
+    # Dictionary (one object in a fresh run, two equal ones when a stage came from the cache): make it one
+    # object again, since saving leaves bookkeeping attributes on it that the model's pickle then includes.
+    lda.id2word = vectors.dictionary
+    for obj in (vectors.dictionary, tokenized.phraser, lda, lda.state):
+        if obj is not None:
+            obj.lifecycle_events = None
     vectors.dictionary.save(str(models / "dictionary.gensim"))
-    topic_model.model.save(str(models / "lda.gensim"))
+    # An empty `ignore` makes gensim use its fixed list instead of a set, whose order varies between processes.
+    lda.save(str(models / "lda.gensim"), ignore=())
     if tokenized.phraser is not None:
         tokenized.phraser.save(str(models / "phrases.gensim"))
+
+
+def save_for_infer(
+    folder: Path,
+    lexicon: Lexicon,
+    evidence_terms: list[str],
+    theme_terms: ThemeTerms,
+    theme_model: ThemeModel | None,
+    boilerplate: list[str],
+) -> None:
+    """What `themes infer` needs beside the gensim models: the lexicon, each theme's weighted terms (seeds and
+    expansion), the learned word models, and the shared boilerplate lines."""
+    themes = {name: {"seeds": seeds, "description": lexicon.descriptions.get(name, "")} for name, seeds in lexicon.themes.items()}
+    (folder / LEXICON_FILE).write_text(tomli_w.dumps({"themes": themes}), encoding="utf-8")
+    weighted = []
+    for i in np.flatnonzero((theme_terms.weights > 0).any(axis=1)):
+        weighted.append(
+            {
+                "term": evidence_terms[i],
+                "weights": {t: float(w) for t, w in zip(lexicon.names, theme_terms.weights[i]) if w > 0},
+                "seed_of": [t for t, seed in zip(lexicon.names, theme_terms.is_seed[i]) if seed],
+            }
+        )
+    # json writes floats with repr, which reads back to the same float64: infer weighs with the run's exact terms.
+    terms_json = json.dumps({"themes": lexicon.names, "terms": weighted}, indent=1, ensure_ascii=False) + "\n"
+    (folder / "models" / THEME_TERMS_FILE).write_text(terms_json, encoding="utf-8")
+    (folder / "models" / BOILERPLATE_FILE).write_text("".join(f"{line}\n" for line in boilerplate), encoding="utf-8")
+    if theme_model is not None:
+        learned = folder / "models" / LEARNED_DIR
+        learned.mkdir()
+        for name in LEARNED_ARRAYS:  # .npy: the same arrays always give the same bytes (.npz stamps the time)
+            np.save(learned / f"{name}.npy", getattr(theme_model, name), allow_pickle=False)
+
+
+def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
+    """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache."""
+    return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
 
 
 def sha256_file(path: Path) -> str:
@@ -348,6 +423,8 @@ def write_manifest(
     seed: int,
     documents: list[Document],
     stages: list[StageRecord],
+    input_files: Sequence[dict[str, Any]] = (),
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """manifest.json: what ran on which inputs, what each stage did, and every warning; written last."""
     outputs = {
@@ -360,13 +437,19 @@ def write_manifest(
         "config_hash": config_hash,
         "seed": seed,
         "packages": package_versions(),
+        # Relative paths in config.toml mean what they meant here: `themes reproduce` runs from this folder.
+        "working_dir": os.getcwd(),
+        "input_files": list(input_files),
         "inputs": [
             {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text), "encoding": d.encoding}
             for d in documents
         ],
-        "stages": [{"name": s.name, "elapsed_s": round(s.elapsed_s, 4), **s.counts} for s in stages],
+        "stages": [
+            {"name": s.name, "elapsed_s": round(s.elapsed_s, 4), "reused": s.reused, **s.counts} for s in stages
+        ],
         **warning_summary(stages),
         "outputs": outputs,
+        **(extra or {}),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
@@ -374,9 +457,13 @@ def write_manifest(
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write beside `path`, then rename over it: a reader sees the old file or the new one, never half of one."""
+    _replace_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8", newline="\n"))
+
+
+def _replace_atomically(path: Path, write: Callable[[Path], Any]) -> None:
     temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
     try:
-        temporary.write_text(text, encoding="utf-8", newline="\n")
+        write(temporary)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -136,6 +136,18 @@ class LexiconConfig(Section):
     replace: bool = Field(False, description="true: use only the themes given here, not the file's")
 
 
+class CacheConfig(Section):
+    enabled: bool = Field(
+        True, description="reuse a stage's output saved by an earlier run with the same inputs, settings and code"
+    )
+    dir: str = Field("", description='where stage outputs are kept; "" = <output_dir>/.cache (safe to delete)')
+
+
+# Sections that change how a run is made, never what it gives: left out of the config hash and of the
+# run folder's config.toml, so a run with the cache off writes the same bytes as one with it on.
+NOT_IN_RESULTS = frozenset({"cache", "sweep"})  # [sweep] changes what `themes sweep` gives, never a run
+
+
 class ReportConfig(Section):
     enabled: bool = Field(True, description="write report.html and charts/*.svg into every run folder")
     max_documents: int = Field(
@@ -200,6 +212,7 @@ class Config(Section):
     label: LabelConfig = LabelConfig()
     sweep: SweepConfig = SweepConfig()
     report: ReportConfig = ReportConfig()
+    cache: CacheConfig = CacheConfig()
 
     @field_validator("experiment")
     @classmethod
@@ -209,15 +222,16 @@ class Config(Section):
             raise ValueError("expected a folder name: not empty, no / or \\, not starting with a dot")
         return name
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+    def to_dict(self, *, results_only: bool = False) -> dict[str, Any]:
+        """Every setting; `results_only` leaves out the sections that cannot change outputs ([cache])."""
+        return self.model_dump(mode="json", exclude=set(NOT_IN_RESULTS) if results_only else None)
 
-    def to_toml(self) -> str:
-        return tomli_w.dumps(self.to_dict())
+    def to_toml(self, *, results_only: bool = False) -> str:
+        return tomli_w.dumps(self.to_dict(results_only=results_only))
 
     def hash(self) -> str:
-        """sha256 of the canonical JSON form: equal configs give equal hashes whatever their file layout."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """sha256 of the canonical JSON of the settings that determine results, whatever their file layout."""
+        canonical = json.dumps(self.to_dict(results_only=True), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

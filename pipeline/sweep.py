@@ -9,6 +9,7 @@ The recommendation rule is in pipeline/recommend.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import get_args
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
 from pipeline import artifacts
 from pipeline.config import Config, ModelConfig, SweepMetric
@@ -38,7 +40,8 @@ from pipeline.parallel import map_in_order
 from pipeline.progress import Reporter, SilentReporter
 from pipeline.recommend import Recommendation, recommend, selected_restarts
 from pipeline.report.figures import sweep_chart
-from pipeline.runner import Prepared, StageTimer, prepare
+from pipeline.cache import StageCache
+from pipeline.runner import Prepared, Stages, prepare
 from pipeline.stages.model import fit_topics, replicate_seeds, seeded_term_ids
 from pipeline.types import Vectors
 
@@ -68,7 +71,7 @@ class SweepResult:
 
 def sweep(config: Config, reporter: Reporter | None = None, *, n_jobs: int = -1) -> SweepResult:
     """Fit, score and recommend; write outputs/<experiment>/sweeps/<sweep-id>/ and return it with the table."""
-    stages = StageTimer(reporter or SilentReporter())
+    stages = Stages(reporter or SilentReporter(), StageCache.for_config(config))
     prepared = prepare(config, stages)
     k_values, skipped = plan_topic_counts(config, prepared)
     with stages.stage("fit") as counts:
@@ -221,12 +224,14 @@ def _cell(value: float) -> str:
 def _write(
     config: Config,
     prepared: Prepared,
-    stages: StageTimer,
+    stages: Stages,
     table: pd.DataFrame,
     recommendation: Recommendation,
     text: str,
 ) -> tuple[Path, str]:
-    config_hash = config.hash()
+    # A run's results and hash leave [sweep] out; a sweep's are its settings plus [sweep].
+    settings = {**config.to_dict(results_only=True), "sweep": config.sweep.model_dump(mode="json")}
+    config_hash = hashlib.sha256(json.dumps(settings, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     with artifacts.RunFolder(
         Path(config.output_dir) / config.experiment, "sweeps", artifacts.make_run_id(config_hash)
     ) as folder:
@@ -242,10 +247,10 @@ def _write(
             },
             text=text,
             chart=sweep_chart(table),
-            config_toml=config.to_toml(),
+            config_toml=tomli_w.dumps(settings),
         )
         artifacts.write_manifest(
             folder.path, run_id=folder.run_id, experiment=config.experiment, config_hash=config_hash,
-            seed=config.seed, documents=prepared.documents, stages=stages.records,
+            seed=config.seed, documents=prepared.documents, stages=stages.records, input_files=prepared.files,
         )
     return folder.final, folder.run_id

@@ -124,6 +124,15 @@ class ThemeTerms:
 
 
 @dataclass(frozen=True)
+class ThemeModel:
+    """Each theme's word model learned from the paragraphs its seeds label (log probabilities over terms)."""
+
+    log_phi: np.ndarray  # themes x terms
+    log_prior: np.ndarray  # themes
+    log_background: np.ndarray  # terms: the corpus's own word distribution
+
+
+@dataclass(frozen=True)
 class ThemeWeights:
     """Paragraph x theme and document x theme weights; columns are `themes` then "other"."""
 
@@ -132,6 +141,7 @@ class ThemeWeights:
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
     theme_terms: ThemeTerms | None = None  # the term weights behind the evidence, learned terms included
+    theme_model: ThemeModel | None = None  # the learned word models, when the run learned any
     # Multi-seed runs: the document weights' interval across seed replicates (`document` is then their mean).
     document_lo: np.ndarray | None = None
     document_hi: np.ndarray | None = None

@@ -86,6 +86,9 @@ def test_manifest_records_inputs_and_output_hashes(sample_run, sample_config):
     assert [i["sha256"] for i in manifest["inputs"]] == [sha256_file(p) for p in sample_files]
     for name in CSV_FILES + ("config.toml",):
         assert manifest["outputs"][name] == sha256_file(sample_run.run_dir / name)
+    assert [f["path"] for f in manifest["input_files"]] == [str(p.resolve()) for p in sample_files]
+    assert [f["sha256"] for f in manifest["input_files"]] == [sha256_file(p) for p in sample_files]
+    assert manifest["working_dir"] == os.getcwd()
 
 
 def test_every_paragraph_slices_its_source_file(paragraphs):
@@ -160,3 +163,9 @@ def test_runs_in_processes_with_different_hash_seeds_are_byte_identical(sample_r
         assert first == (run_dirs[1] / name).read_bytes(), name
         assert first == (sample_run.run_dir / name).read_bytes(), name
     assert report_text(run_dirs[0]) == report_text(run_dirs[1]) == report_text(sample_run.run_dir)
+    # Every other output, the gensim model pickles included, so `themes reproduce` can compare them all;
+    # config.toml differs only by the output_dir each process was given, report.html by the run's id and time.
+    hashes = [json.loads((d / "manifest.json").read_text(encoding="utf-8"))["outputs"] for d in run_dirs]
+    for outputs in hashes:
+        del outputs["config.toml"], outputs["report.html"]
+    assert hashes[0] == hashes[1] and any(name.startswith("models/") for name in hashes[0])

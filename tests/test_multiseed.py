@@ -32,10 +32,12 @@ def tiny_config(corpus_dir, output_dir):
 def multiseed_runs(tmp_path_factory):
     """The same 5-seed config on the tiny corpus, run in 2 processes and in this one."""
     root = tmp_path_factory.mktemp("multiseed")
+    corpus = root / "corpus"
+    corpus.mkdir()
     for name, text in TINY_CORPUS.items():
-        (root / name).write_text(text, encoding="utf-8")
-    config = tiny_config(root, root / "a")
-    return config, run(config, n_jobs=2), run(tiny_config(root, root / "b"), n_jobs=1)
+        (corpus / name).write_text(text, encoding="utf-8")
+    config = tiny_config(corpus, root / "a")
+    return config, run(config, n_jobs=2), run(tiny_config(corpus, root / "b"), n_jobs=1)
 
 
 def read(run_dir, name):

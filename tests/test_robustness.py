@@ -379,7 +379,11 @@ def test_a_run_writes_only_inside_its_run_folder_and_ids_are_sanitized(write_cor
     before = {p for p in tmp_path.rglob("*")}
     run_dir = only_run(tmp_path, themes_run(corpus))
     created = {p for p in tmp_path.rglob("*")} - before
-    assert all(p == tmp_path / "out" or run_dir in (p, *p.parents) or p == run_dir.parent for p in created)
+    cache = tmp_path / "out" / ".cache"  # the stage cache, beside the experiment folders
+    assert all(
+        p == tmp_path / "out" or run_dir in (p, *p.parents) or p == run_dir.parent or cache in (p, *p.parents)
+        for p in created
+    )
     ids = list(table(run_dir, "documents.csv")["doc_id"])
     assert sorted(ids) == sorted(["x____evil", "a_b_rm_-rf", "-dash", "new_line", "n", "reboot"])
     assert all("/" not in i and "\\" not in i and ".." not in i for i in ids)

@@ -15,6 +15,7 @@ from pipeline.config import CleanConfig
 from pipeline.errors import ConfigError
 from pipeline.types import Document, Line
 
+SHARED_REASON = "repeated_across_documents"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _RELEASE = re.compile(
     r"^(?:release time|release date|publish(?:ed)? (?:time|date)|published|source|editor|responsible editor|"
@@ -73,8 +74,14 @@ def normalize_line(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def clean(documents: list[Document], config: CleanConfig) -> list[list[Line]]:
-    """Per document, its non-blank lines, each kept (`drop_reason == ""`) or dropped with a reason."""
+def clean(
+    documents: list[Document], config: CleanConfig, known_boilerplate: frozenset[str] = frozenset()
+) -> list[list[Line]]:
+    """Per document, its non-blank lines, each kept (`drop_reason == ""`) or dropped with a reason.
+
+    `known_boilerplate` holds normalized lines another corpus found shared (a saved run's, when applying it to
+    new documents): they count as shared here too, however few of these documents contain them.
+    """
     spans_per_doc = [split_lines(doc.text) for doc in documents]
     norms_per_doc = [[normalize_line(doc.text[s:e]) for s, e in spans] for doc, spans in zip(documents, spans_per_doc)]
     doc_frequency: Counter[str] = Counter()
@@ -95,12 +102,23 @@ def clean(documents: list[Document], config: CleanConfig) -> list[list[Line]]:
                 isolated=_isolated(doc.text, spans, i),
                 title_norm=title_norm,
                 repeats_in_doc=in_doc[norm],
-                documents_with_line=doc_frequency[norm],
+                documents_with_line=doc_frequency[norm] + (config.min_documents if norm in known_boilerplate else 0),
             )
             reason = next((name for name, rule in rules if rule(ctx)), "") if config.enabled else ""
             lines.append(Line(doc_id=doc.doc_id, start=start, end=end, drop_reason=reason))
         cleaned.append(lines)
     return cleaned
+
+
+def shared_boilerplate(documents: list[Document], lines: list[list[Line]]) -> list[str]:
+    """The normalized lines dropped as repeated across documents, sorted: what `known_boilerplate` takes."""
+    found = {
+        normalize_line(doc.text[line.start : line.end])
+        for doc, doc_lines in zip(documents, lines)
+        for line in doc_lines
+        if line.drop_reason == SHARED_REASON
+    }
+    return sorted(found)
 
 
 def _isolated(text: str, spans: list[tuple[int, int]], i: int) -> bool:
@@ -150,7 +168,7 @@ def _active_rules(config: CleanConfig) -> list[tuple[str, Callable[[_Context], b
             and bool(_ATTRIBUTION_BODY.search(_ATTRIBUTION_LEAD.sub("", c.text))),
         ),
         (
-            "repeated_across_documents",
+            SHARED_REASON,
             config.repeated_across_documents,
             lambda c: c.words >= 3 and c.documents_with_line >= config.min_documents,
         ),

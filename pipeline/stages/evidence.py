@@ -24,10 +24,11 @@ def evidence_counts(tokenized: Tokenized, vectors: Vectors, theme_terms: dict[st
     column = {t: j for j, t in enumerate(terms)}
     # Corpus phrases are re-joined along with seed phrases, so vocabulary counts match the bag-of-words.
     phrases = {tuple(t.split(PHRASE_JOIN)) for t in terms if PHRASE_JOIN in t}
+    longest = max(map(len, phrases), default=0)
     indptr, indices = [0], []
     for tokens in tokenized.tokens:
         words = [w for token in tokens for w in token.split(PHRASE_JOIN)]
-        matched = [column[t] for t in join_phrases(words, phrases) if t in column]
+        matched = [column[t] for t in join_phrases(words, phrases, longest) if t in column]
         indices.extend(matched)
         indptr.append(len(indices))
     data = np.ones(len(indices))

@@ -84,6 +84,16 @@ def ingest(config: IngestConfig) -> list[Document]:
     return _unique_ids(documents)
 
 
+def input_files(config: IngestConfig) -> list[Path]:
+    """The files `ingest` reads for `config`, in its order (InputError when there are none)."""
+    return _resolve_files(config)
+
+
+def ingest_all(configs: list[IngestConfig]) -> list[Document]:
+    """`ingest` for each config (several paths with the same settings), ids made unique across them."""
+    return _unique_ids([doc for config in configs for doc in ingest(config)])
+
+
 def _resolve_files(config: IngestConfig) -> list[Path]:
     raw = config.path or str(sample_corpus_dir())
     try:

@@ -7,6 +7,7 @@ topic profile is compared across replicates, and the replicates' theme weights b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
@@ -25,12 +26,12 @@ def combine_replicates(replicates: list[ThemeWeights]) -> ThemeWeights:
     documents = np.stack([w.document for w in replicates])
     document = documents.mean(axis=0)
     lo, hi = np.percentile(documents, INTERVAL_PERCENTILES, axis=0)
-    return ThemeWeights(
-        columns=replicates[0].columns,
+    # The learned terms and word models come from the lexicon evidence alone, so they are the first seed's.
+    return replace(
+        replicates[0],
         paragraph=paragraph,
         document=document,
         paragraph_evidence=_agreeing_evidence(replicates, paragraph),
-        theme_terms=replicates[0].theme_terms,  # lexical, so the same for every seed
         # A percentile of a few values can sit on the far side of their mean; the interval must hold the mean.
         document_lo=np.minimum(lo, document),
         document_hi=np.maximum(hi, document),

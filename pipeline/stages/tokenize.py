@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from gensim.models.phrases import Phrases
 
@@ -107,11 +108,12 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
     return terms
 
 
-def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
+def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, *, phraser: Any = None) -> Tokenized:
     """Tokens for every paragraph (empty for dropped ones but headings), then corpus phrases.
 
     The lexicon plays no part here: tokens, vocabulary and topics stay the same when only the lexicon changes,
-    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`).
+    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`). A fitted `phraser`
+    (a saved run's, applied to new documents) joins phrases instead of one learned from these paragraphs.
     """
     analyzer = build_analyzer(config)
     surfaces: dict[str, Counter[str]] = {}
@@ -121,8 +123,7 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
         for token, word in pairs:
             surfaces.setdefault(token, Counter())[word] += 1
         tokens.append([t for t, _ in pairs])
-    phraser = None
-    if config.phrases and any(tokens):
+    if phraser is None and config.phrases and any(tokens):
         phraser = Phrases(
             tokens,
             min_count=config.phrase_min_count,
@@ -131,16 +132,20 @@ def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig) -> Tokenized:
             delimiter=PHRASE_JOIN,
             connector_words=frozenset(),
         ).freeze()
+    if phraser is not None:
         tokens = [phraser[t] if t else [] for t in tokens]
     surface = {word: _surface(word, surfaces) for word in sorted({t for doc in tokens for t in doc})}
     return Tokenized(tokens=tokens, surface=surface, phraser=phraser)
 
 
-def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
-    """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token."""
+def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]], longest: int | None = None) -> list[str]:
+    """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token.
+
+    `longest` (the most words in a phrase) spares a caller joining many paragraphs a scan of `phrases` for each.
+    """
     if not phrases:
         return tokens
-    longest = max(len(p) for p in phrases)
+    longest = longest or max(len(p) for p in phrases)
     joined, i = [], 0
     while i < len(tokens):
         for size in range(min(longest, len(tokens) - i), 1, -1):

@@ -87,6 +87,15 @@ def test_frequent_collocations_are_learned_as_phrases():
     assert without.tokens[0][:2] == ["machine", "learn"] and without.phraser is None
 
 
+def test_a_given_phraser_is_applied_instead_of_learning_one():
+    texts = [f"{place} adopt machine learning today." for place in ("Cities", "Schools", "Farms", "Ports")]
+    learned = tokenize(paragraphs(*texts), TokenizeConfig()).phraser
+    new = tokenize(paragraphs("Machine learning again.", "Rivers flood."), TokenizeConfig(), phraser=learned)
+    assert new.tokens == [["machine_learn"], ["river", "flood"]]
+    assert new.phraser is learned
+    assert tokenize(paragraphs("Machine learning again."), TokenizeConfig()).tokens == [["machine", "learn"]]
+
+
 def test_tokens_align_with_paragraphs_and_dropped_ones_are_empty():
     texts = ["Network security matters.", "Read more stories on our homepage.", "Data security too."]
     tokenized = tokenize(
