@@ -21,7 +21,6 @@ from pipeline.artifacts import write_files
 from pipeline.errors import ConfigError, InputError
 from pipeline.runs import RunTables, load_run
 from pipeline.stages import compare as stage
-from pipeline.stages.weigh import OTHER
 
 # documents.csv columns that are per-document numbers or term lists, never a sensible grouping.
 NOT_GROUPABLE = frozenset({"n_paragraphs", "n_tokens", "top_terms"})
