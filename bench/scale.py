@@ -130,7 +130,7 @@ def child_bare(config: Config, run_dir: Path, reference_passes: int) -> dict[str
             random_state=np.random.RandomState(config.seed), eval_every=None,
         )
     bare_s = time.perf_counter() - began
-    texts = [[tokenized.vocabulary[i] for i in tokenized.tokens.row(r)] for r in np.flatnonzero(kept)]
+    texts = [tokenized.tokens[r] for r in np.flatnonzero(kept)]
 
     def top_terms(model: Any) -> list[list[str]]:
         if isinstance(model, LdaModel):

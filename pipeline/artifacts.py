@@ -1,7 +1,8 @@
 """The run folder: output tables with fixed schemas, the fitted models, config.toml and manifest.json.
 
 A run is written into a hidden temporary folder beside its final place and renamed when complete, so an
-interrupted run never leaves a folder that looks finished, and earlier runs are never touched.
+interrupted run never leaves a folder that looks finished, and earlier runs are never touched. A temporary
+folder left by a killed run (SIGKILL, power loss) is removed by the next run in the same experiment.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import json
 import os
 import platform
 import shutil
+import socket
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -20,11 +24,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from gensim.models import LdaModel
+import tomli_w
 
-from pipeline.types import Document, EvidenceCounts, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors
+from pipeline.errors import PipelineError, PipelineWarning
+from pipeline.types import (
+    Document,
+    EvidenceCounts,
+    Lexicon,
+    Paragraph,
+    ThemeModel,
+    ThemeStability,
+    ThemeTerms,
+    ThemeWeights,
+    TopicAlignment,
+    TopicLabels,
+    TopicModel,
+    Tokenized,
+    Vectors,
+)
 
 FLOAT_FORMAT = "%.8f"
+LEXICON_FILE = "lexicon.toml"
+THEME_TERMS_FILE = "theme_terms.json"
+BOILERPLATE_FILE = "boilerplate.txt"
+LEARNED_DIR = "learned"
+LEARNED_ARRAYS = ("log_phi", "log_prior", "log_background")
 KEPT = "kept"
 PACKAGES = ("theme-pipeline", "gensim", "scikit-learn", "nltk", "simplemma", "numpy", "scipy", "pandas", "pydantic")
 
@@ -34,6 +58,8 @@ class StageRecord:
     name: str
     elapsed_s: float
     counts: dict[str, Any] = field(default_factory=dict)
+    warnings: list[PipelineWarning] = field(default_factory=list)
+    reused: bool = False  # the output came from the stage cache
 
 
 def make_run_id(config_hash: str, now: datetime | None = None) -> str:
@@ -43,15 +69,34 @@ def make_run_id(config_hash: str, now: datetime | None = None) -> str:
 
 
 class RunFolder:
-    """Writes into `<experiment dir>/.tmp-<run-id>/`; `commit()` renames it to `<experiment dir>/<run-id>/`."""
+    """Writes into `<experiment dir>/.tmp-<run-id>-<pid>@<host>/`, renamed to `<experiment dir>/<run-id>/` when
+    the `with` block ends without an error and removed when it ends with one (an OSError becomes a PipelineError)."""
 
     def __init__(self, output_dir: Path, experiment: str, run_id: str):
         self.experiment_dir = output_dir / experiment
-        self.experiment_dir.mkdir(parents=True, exist_ok=True)
-        self.run_id = self._free_id(run_id)
-        self.final = self.experiment_dir / self.run_id
-        self.path = self.experiment_dir / f".tmp-{self.run_id}-{os.getpid()}"
-        self.path.mkdir()
+        try:
+            self.experiment_dir.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned(self.experiment_dir)
+            self.run_id = self._free_id(run_id)
+            self.final = self.experiment_dir / self.run_id
+            self.path = self.experiment_dir / f".tmp-{self.run_id}-{os.getpid()}@{socket.gethostname()}"
+            self.path.mkdir()
+        except OSError as exc:
+            raise PipelineError(f"output_dir: cannot create a run folder in {self.experiment_dir} ({exc})") from None
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
+        if exc is None:
+            try:
+                self.commit()
+                return
+            except OSError as commit_error:
+                exc = commit_error
+        self.discard()
+        if isinstance(exc, OSError):
+            raise PipelineError(f"{self.final}: writing the run failed, nothing was kept ({exc})") from exc
 
     def _free_id(self, run_id: str) -> str:
         candidate, n = run_id, 1
@@ -68,6 +113,29 @@ class RunFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def _remove_abandoned(experiment_dir: Path) -> None:
+    """Delete temporary folders of runs from this machine whose process is gone (killed before finishing)."""
+    if os.name != "posix":  # os.kill(pid, 0) only probes on POSIX; elsewhere it would stop the process
+        return
+    host = socket.gethostname()
+    for folder in experiment_dir.glob(".tmp-*"):
+        owner, _, folder_host = folder.name.rpartition("@")
+        pid = owner.rpartition("-")[2]
+        if folder_host != host or not pid.isdigit() or _process_exists(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
     # Python's csv writer quotes a field for "\n" but not for a lone "\r" (old Mac line ends inside a
     # paragraph), which pandas and R read as the end of a row: then every text field is quoted.
@@ -77,6 +145,24 @@ def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT)
         path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8",
         quoting=csv.QUOTE_NONNUMERIC if lone_cr else csv.QUOTE_MINIMAL,
     )
+
+
+def write_files(folder: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
+    """CSVs (frames) and text files (str) into `folder`, each replaced whole (see `write_text_atomic`), so an
+    interrupted write leaves the previous file in place; an OSError becomes a one-line PipelineError."""
+    written = []
+    try:
+        for name, content in files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, pd.DataFrame):
+                _replace_atomically(path, lambda temporary, frame=content: write_csv(frame, temporary))
+            else:
+                write_text_atomic(path, content)
+            written.append(path)
+    except OSError as exc:
+        raise PipelineError(f"{folder}: cannot write {exc.filename or 'the files'} ({exc.strerror or exc})") from None
+    return written
 
 
 def format_terms(terms: list[tuple[str, float]], surface: dict[str, str]) -> str:
@@ -100,7 +186,7 @@ def paragraph_table(
             "paragraph": [p.index for p in paragraphs],
             "start": [p.start for p in paragraphs],
             "end": [p.end for p in paragraphs],
-            "n_tokens": tokenized.tokens.lengths(),
+            "n_tokens": tokenized.token_ids.lengths(),
             "status": [KEPT if p.kept else p.drop_reason for p in paragraphs],
             "dominant_theme": dominant,
         }
@@ -121,7 +207,7 @@ def document_table(
 ) -> pd.DataFrame:
     kept = {d.doc_id: 0 for d in documents}
     tokens = dict(kept)
-    for p, length in zip(paragraphs, tokenized.tokens.lengths().tolist()):
+    for p, length in zip(paragraphs, tokenized.token_ids.lengths().tolist()):
         if p.kept:
             kept[p.doc_id] += 1
             tokens[p.doc_id] += length
@@ -137,6 +223,10 @@ def document_table(
         }
     )
     frame = pd.concat([frame, pd.DataFrame(weights.document, columns=weights.columns)], axis=1)
+    if weights.document_lo is not None and weights.document_hi is not None:
+        for j, column in enumerate(weights.columns):
+            frame[f"{column}_lo"] = weights.document_lo[:, j]
+            frame[f"{column}_hi"] = weights.document_hi[:, j]
     frame["top_terms"] = [format_terms(t, tokenized.surface) for t in doc_terms]
     for key in metadata_keys:
         if key not in frame.columns:
@@ -161,8 +251,7 @@ def coverage_table(
     lexicon_themes: dict[str, list[str]], theme_terms: dict[str, list[str]], evidence: EvidenceCounts, kept: list[bool]
 ) -> pd.DataFrame:
     """Per theme: which seed terms (as written in the lexicon) occur in the kept paragraphs and which do not."""
-    occurs = np.asarray(evidence.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
-    present = {t for t, seen in zip(evidence.terms, occurs) if seen}
+    present = evidence.present_terms(kept)
     rows = []
     for theme, seeds in lexicon_themes.items():
         normalized = theme_terms.get(theme, [])
@@ -203,16 +292,102 @@ def theme_terms_table(themes: list[str], theme_terms: ThemeTerms, evidence: Evid
     return pd.DataFrame(rows, columns=["theme", "term", "weight", "is_seed", "paragraphs"])
 
 
+def theme_stability_table(stability: ThemeStability) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "theme": stability.themes,
+            "stability": stability.stability,
+            "labeled_share": stability.labeled_share,
+            "top_terms_agreement": stability.top_terms_agreement,
+            "topic_stability": stability.topic_stability,
+            "mean_interval": stability.mean_interval,
+        }
+    )
+
+
+def topic_stability_table(alignment: TopicAlignment, labels: TopicLabels) -> pd.DataFrame:
+    """One row per topic of the first replicate; `matched` = "seed:topic" of its match in every other replicate."""
+    others = range(1, len(alignment.seeds))
+    return pd.DataFrame(
+        {
+            "topic": list(range(len(labels.theme))),
+            "theme": labels.theme,
+            "stability": alignment.stability,
+            "label_agreement": alignment.label_agreement,
+            "matched": [
+                "; ".join(f"{alignment.seeds[r]}:{alignment.matched[r, k]}" for r in others)
+                for k in range(len(labels.theme))
+            ],
+        }
+    )
+
+
+def write_sweep(
+    folder: Path, *, table: pd.DataFrame, recommendation: dict[str, Any], text: str, chart: str | None, config_toml: str
+) -> None:
+    """A sweep folder: sweep.csv, recommendation.json/.txt, sweep.svg (when there is a chart) and config.toml."""
+    write_csv(table, folder / "sweep.csv")
+    (folder / "recommendation.json").write_text(json.dumps(recommendation, indent=2) + "\n", encoding="utf-8")
+    texts = {"recommendation.txt": text, "sweep.svg": chart, "config.toml": config_toml}
+    for name, content in texts.items():
+        if content is not None:
+            (folder / name).write_text(content, encoding="utf-8", newline="\n")
+
+
 def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_model: TopicModel) -> None:
     models = folder / "models"
     models.mkdir()
+    lda = topic_model.model
+    # Equal models must give equal bytes, so `themes reproduce` can compare them. gensim pickles a log of
+    # events with times and paths into every saved object: drop it. The model's vocabulary is the run's
+    # Dictionary (one object in a fresh run, two equal ones when a stage came from the cache): make it one
+    # object again, since saving leaves bookkeeping attributes on it that the model's pickle then includes.
+    lda.id2word = vectors.dictionary
+    for obj in (vectors.dictionary, tokenized.phraser, lda, lda.state):
+        if obj is not None:
+            obj.lifecycle_events = None
     vectors.dictionary.save(str(models / "dictionary.gensim"))
-    if isinstance(topic_model.model, LdaModel):
-        topic_model.model.save(str(models / "lda.gensim"))
-    else:  # tomotopy
-        topic_model.model.save(str(models / "lda.tomotopy.bin"))
+    # An empty `ignore` makes gensim use its fixed list instead of a set, whose order varies between processes.
+    lda.save(str(models / "lda.gensim"), ignore=())
     if tokenized.phraser is not None:
         tokenized.phraser.save(str(models / "phrases.gensim"))
+
+
+def save_for_infer(
+    folder: Path,
+    lexicon: Lexicon,
+    evidence_terms: list[str],
+    theme_terms: ThemeTerms,
+    theme_model: ThemeModel | None,
+    boilerplate: list[str],
+) -> None:
+    """What `themes infer` needs beside the gensim models: the lexicon, each theme's weighted terms (seeds and
+    expansion), the learned word models, and the shared boilerplate lines."""
+    themes = {name: {"seeds": seeds, "description": lexicon.descriptions.get(name, "")} for name, seeds in lexicon.themes.items()}
+    (folder / LEXICON_FILE).write_text(tomli_w.dumps({"themes": themes}), encoding="utf-8")
+    weighted = []
+    for i in np.flatnonzero((theme_terms.weights > 0).any(axis=1)):
+        weighted.append(
+            {
+                "term": evidence_terms[i],
+                "weights": {t: float(w) for t, w in zip(lexicon.names, theme_terms.weights[i]) if w > 0},
+                "seed_of": [t for t, seed in zip(lexicon.names, theme_terms.is_seed[i]) if seed],
+            }
+        )
+    # json writes floats with repr, which reads back to the same float64: infer weighs with the run's exact terms.
+    terms_json = json.dumps({"themes": lexicon.names, "terms": weighted}, indent=1, ensure_ascii=False) + "\n"
+    (folder / "models" / THEME_TERMS_FILE).write_text(terms_json, encoding="utf-8")
+    (folder / "models" / BOILERPLATE_FILE).write_text("".join(f"{line}\n" for line in boilerplate), encoding="utf-8")
+    if theme_model is not None:
+        learned = folder / "models" / LEARNED_DIR
+        learned.mkdir()
+        for name in LEARNED_ARRAYS:  # .npy: the same arrays always give the same bytes (.npz stamps the time)
+            np.save(learned / f"{name}.npy", getattr(theme_model, name), allow_pickle=False)
+
+
+def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
+    """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache."""
+    return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
 
 
 def sha256_file(path: Path) -> str:
@@ -233,6 +408,20 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def warning_summary(stages: list[StageRecord]) -> dict[str, Any]:
+    """Every warning in order, and per reason how many inputs were skipped and how many repaired."""
+    entries = [
+        {"stage": s.name, "action": w.action, "reason": w.reason, "message": str(w)} for s in stages for w in s.warnings
+    ]
+    return {
+        "warnings": entries,
+        **{
+            action: dict(sorted(Counter(e["reason"] for e in entries if e["action"] == action).items()))
+            for action in ("skipped", "repaired")
+        },
+    }
+
+
 def write_manifest(
     folder: Path,
     *,
@@ -242,7 +431,10 @@ def write_manifest(
     seed: int,
     documents: list[Document],
     stages: list[StageRecord],
+    input_files: Sequence[dict[str, Any]] = (),
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """manifest.json: what ran on which inputs, what each stage did, and every warning; written last."""
     outputs = {
         str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
     }
@@ -253,11 +445,19 @@ def write_manifest(
         "config_hash": config_hash,
         "seed": seed,
         "packages": package_versions(),
+        # Relative paths in config.toml mean what they meant here: `themes reproduce` runs from this folder.
+        "working_dir": os.getcwd(),
+        "input_files": list(input_files),
         "inputs": [
-            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text)} for d in documents
+            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text), "encoding": d.encoding}
+            for d in documents
         ],
-        "stages": [{"name": s.name, "elapsed_s": round(s.elapsed_s, 4), **s.counts} for s in stages],
+        "stages": [
+            {"name": s.name, "elapsed_s": round(s.elapsed_s, 4), "reused": s.reused, **s.counts} for s in stages
+        ],
+        **warning_summary(stages),
         "outputs": outputs,
+        **(extra or {}),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
@@ -265,9 +465,13 @@ def write_manifest(
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write beside `path`, then rename over it: a reader sees the old file or the new one, never half of one."""
+    _replace_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8", newline="\n"))
+
+
+def _replace_atomically(path: Path, write: Callable[[Path], Any]) -> None:
     temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
     try:
-        temporary.write_text(text, encoding="utf-8", newline="\n")
+        write(temporary)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

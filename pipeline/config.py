@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan pass `ge=0`-style bounds but break the arithmetic downstream, so no setting takes them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class IngestConfig(Section):
@@ -83,7 +84,7 @@ class VectorizeConfig(Section):
 
 class ModelConfig(Section):
     engine: Literal["gensim", "tomotopy"] = Field(
-        "tomotopy", description='"tomotopy": Gibbs sampling (coherent topics, fast C++); "gensim": online variational Bayes'
+        "gensim", description='"gensim": online variational Bayes; "tomotopy": Gibbs sampling (more coherent topics, faster on large corpora)'
     )
     num_topics: int = Field(10, ge=1, description="topics in all (seeded topics included)")
     seeded: bool = Field(
@@ -95,10 +96,13 @@ class ModelConfig(Section):
         200, ge=1, description="gensim: inference iterations per paragraph; tomotopy: Gibbs sampling sweeps over the corpus"
     )
     alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
-        "auto", description='paragraph-topic prior: "symmetric" (1/topics), "asymmetric", "auto" (learned) or a number'
+        "symmetric", description='paragraph-topic prior: "symmetric" (1/topics), "asymmetric", "auto" (learned) or a number'
     )
     eta: float = Field(0.01, gt=0, description="topic-term prior for non-seed terms")
     chunksize: int = Field(2000, ge=1, description="gensim: paragraphs per training chunk")
+    seeds: int = Field(
+        1, ge=1, description="models fitted with seeds seed, seed+1, ...; > 1 adds theme stability and weight intervals"
+    )
 
 
 class LabelConfig(Section):
@@ -140,6 +144,19 @@ class LexiconConfig(Section):
     replace: bool = Field(False, description="true: use only the themes given here, not the file's")
 
 
+class CacheConfig(Section):
+    enabled: bool = Field(
+        True, description="reuse a stage's output saved by an earlier run with the same inputs, settings and code"
+    )
+    dir: str = Field("", description='where stage outputs are kept; "" = <output_dir>/.cache (safe to delete)')
+
+
+# Sections that change how a run is made, never what it gives: left out of the config hash and of the
+# run folder's config.toml, so a run with the cache off writes the same bytes as one with it on.
+# [sweep] changes what `themes sweep` gives, never a run; `workers` only how many processes tokenize.
+NOT_IN_RESULTS = frozenset({"cache", "sweep", "workers"})
+
+
 class ReportConfig(Section):
     enabled: bool = Field(True, description="write report.html and charts/*.svg into every run folder")
     max_documents: int = Field(
@@ -149,9 +166,50 @@ class ReportConfig(Section):
     terms_per_theme: int = Field(20, ge=1, description="top terms listed per theme")
 
 
+SweepMetric = Literal["c_npmi", "c_v", "u_mass", "diversity", "exclusivity", "perplexity", "stability"]
+
+
+class SweepConfig(Section):
+    k: str = Field("4:16", description='topic counts: "4:16" (4 to 16), "4:16:2" (step 2), "5,7,9" or a mix')
+    seeds: int = Field(5, ge=1, description="fits per topic count (seeds seed, seed+1, ...); stability needs 2")
+    holdout: float = Field(0.1, ge=0, le=0.5, description="share of kept paragraphs held out for perplexity")
+    top_terms: int = Field(10, ge=2, description="top terms per topic for coherence, diversity and exclusivity")
+    criteria: list[SweepMetric] = Field(
+        ["c_npmi", "stability", "diversity"],
+        min_length=1,
+        description="metrics averaged, each scaled 0-1 across the topic counts, to recommend one",
+    )
+
+    @field_validator("k")
+    @classmethod
+    def _parse_k(cls, value: str) -> str:
+        topic_counts(value)
+        return value
+
+    @property
+    def k_values(self) -> list[int]:
+        return topic_counts(self.k)
+
+
+def topic_counts(spec: str) -> list[int]:
+    """"4:16" -> 4..16, "4:16:2" -> 4, 6, ..., 16, "5,7,9" -> [5, 7, 9]; sorted, each at least 2."""
+    expected = 'expected topic counts like "4:16", "4:16:2" or "5,7,9" (each at least 2)'
+    values: set[int] = set()
+    for item in spec.split(","):
+        parts = item.strip().split(":")
+        if len(parts) > 3 or not all(p.strip().isdigit() for p in parts):
+            raise ValueError(expected)
+        numbers = [int(p) for p in parts]
+        start, stop, step = numbers[0], numbers[min(1, len(numbers) - 1)], numbers[2] if len(numbers) == 3 else 1
+        if step < 1 or stop < start or start < 2:
+            raise ValueError(expected)
+        values.update(range(start, stop + 1, step))
+    return sorted(values)
+
+
 class Config(Section):
     experiment: str = Field("default", description="runs are written to <output_dir>/<experiment>/<run-id>/")
-    seed: int = Field(42, ge=0, description="the one seed every random step is given")
+    seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
     workers: int = Field(
         0, ge=0, description="processes that tokenize; 0 = one per CPU core when there are over 4 MB of text, "
@@ -165,17 +223,28 @@ class Config(Section):
     lexicon: LexiconConfig = LexiconConfig()
     model: ModelConfig = ModelConfig()
     label: LabelConfig = LabelConfig()
+    sweep: SweepConfig = SweepConfig()
     report: ReportConfig = ReportConfig()
+    cache: CacheConfig = CacheConfig()
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+    @field_validator("experiment")
+    @classmethod
+    def _one_folder(cls, name: str) -> str:
+        # The experiment names a folder inside output_dir; a run must never write outside it.
+        if not name or name.startswith(".") or any(c in name for c in "/\\") or not name.isprintable():
+            raise ValueError("expected a folder name: not empty, no / or \\, not starting with a dot")
+        return name
 
-    def to_toml(self) -> str:
-        return tomli_w.dumps(self.to_dict())
+    def to_dict(self, *, results_only: bool = False) -> dict[str, Any]:
+        """Every setting; `results_only` leaves out the sections that cannot change outputs ([cache])."""
+        return self.model_dump(mode="json", exclude=set(NOT_IN_RESULTS) if results_only else None)
+
+    def to_toml(self, *, results_only: bool = False) -> str:
+        return tomli_w.dumps(self.to_dict(results_only=results_only))
 
     def hash(self) -> str:
-        """sha256 of the canonical JSON form: equal configs give equal hashes whatever their file layout."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """sha256 of the canonical JSON of the settings that determine results, whatever their file layout."""
+        canonical = json.dumps(self.to_dict(results_only=True), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -195,7 +264,10 @@ def validate(raw: dict[str, Any]) -> Config:
 
 
 def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte in the name, a symlink loop
+        raise ConfigError(f"config {path!r}: not a usable path ({exc})") from None
     if resolved in seen:
         chain = " -> ".join(str(p) for p in (*seen, resolved))
         raise ConfigError(f"config {path}: `extends` forms a cycle ({chain})")
@@ -203,10 +275,12 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config {path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config {path}: cannot read ({exc.__class__.__name__})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path}: not valid TOML ({exc})") from None
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
+        raise ConfigError(f"config {path}: cannot read ({exc.__class__.__name__})") from None
+    except RecursionError:
+        raise ConfigError(f"config {path}: not valid TOML (arrays or tables nested too deeply)") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -237,6 +311,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:
+        raise ConfigError(f"--set {text!r}: value nested too deeply") from None
     return [p.strip() for p in parts], parsed
 
 
@@ -264,7 +340,7 @@ def _describe(exc: ValidationError) -> str:
     given = err.get("input")
     shown = json.dumps(given) if isinstance(given, (str, int, float, bool, type(None))) else type(given).__name__
     # A value that fits none of a union's members fails once per member: say all the ways it could be right.
-    messages = dict.fromkeys(e["msg"] for e in errors if _key_parts(e) == loc)
+    messages = dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in errors if _key_parts(e) == loc)
     return f"config: {key} = {shown}: {' or '.join(messages)}"
 
 

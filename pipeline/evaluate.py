@@ -22,15 +22,12 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from pipeline.artifacts import KEPT, write_csv
 from pipeline.errors import InputError, PipelineError
+from pipeline.runs import load_run
 from pipeline.stages.ingest import json_object
 from pipeline.stages.weigh import OTHER
 
 FLOAT_FORMAT = "%.6f"
 GOLD_REQUIRED_KEYS = ("id", "doc", "start", "end", "primary")
-PARAGRAPH_COLUMNS = ("doc_id", "source", "paragraph", "start", "end", "status", "dominant_theme", "text")
-DOCUMENT_COLUMNS = ("doc_id", "source")
-# Columns of paragraphs.csv after `dominant_theme` that are not theme weights.
-NON_THEME_COLUMNS = frozenset({"evidence", "text"})
 UNIT_COLUMNS = ("id", "doc", "start", "end", "primary", "accept", "predicted", "correct", "paragraph", "status")
 DISTANCE_COLUMNS = ("tv_distance", "hellinger_distance", "tv_distance_themes", "hellinger_distance_themes")
 
@@ -51,16 +48,6 @@ class GoldUnit:
     @property
     def accepted(self) -> tuple[str, ...]:
         return self.accept or (self.primary,)
-
-
-@dataclass(frozen=True)
-class RunTables:
-    """The parts of a run folder that evaluation reads; `labels` are its weight columns (themes, then "other")."""
-
-    path: Path
-    paragraphs: pd.DataFrame
-    documents: pd.DataFrame
-    labels: list[str]
 
 
 @dataclass(frozen=True)
@@ -154,41 +141,6 @@ def _gold_unit(line: str, where: str, number: int) -> GoldUnit:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def load_run(run_dir: Path) -> RunTables:
-    """paragraphs.csv and documents.csv of a run folder, and its label columns (those after `dominant_theme`)."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise InputError(f"{run_dir}: not a run folder (expected outputs/<experiment>/<run-id>/)")
-    paragraphs = read_run_csv(run_dir / "paragraphs.csv", PARAGRAPH_COLUMNS)
-    documents = read_run_csv(run_dir / "documents.csv", DOCUMENT_COLUMNS)
-    after_dominant = list(paragraphs.columns)[list(paragraphs.columns).index("dominant_theme") + 1 :]
-    labels = [c for c in after_dominant if c not in NON_THEME_COLUMNS]
-    if OTHER not in labels:
-        raise InputError(f"{run_dir / 'paragraphs.csv'}: no '{OTHER}' weight column after dominant_theme")
-    missing = [c for c in labels if c not in documents.columns]
-    if missing:
-        raise InputError(f"{run_dir / 'documents.csv'}: missing theme column(s) {', '.join(missing)} of paragraphs.csv")
-    for name, frame in (("paragraphs.csv", paragraphs), ("documents.csv", documents)):
-        not_numeric = [c for c in labels if not pd.api.types.is_numeric_dtype(frame[c])]
-        if not_numeric:
-            raise InputError(f"{run_dir / name}: theme column(s) {', '.join(not_numeric)} are not numbers")
-    return RunTables(path=run_dir, paragraphs=paragraphs, documents=documents, labels=labels)
-
-
-def read_run_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(f"{path}: missing (is {path.parent} a finished run folder?)")
-    text_columns = {c: str for c in ("doc_id", "source", "status", "dominant_theme", "text")}
-    try:
-        frame = pd.read_csv(path, dtype=text_columns, keep_default_na=False, encoding="utf-8")
-    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
-        raise InputError(f"{path}: cannot be read as a run table ({str(exc).splitlines()[0]})") from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    return frame
 
 
 # ------------------------------------------------------------------------------------------------- evaluation

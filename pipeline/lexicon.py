@@ -17,6 +17,7 @@ RESERVED_NAMES = frozenset(
     {"other", "unlabeled", "doc_id", "title", "date", "source", "paragraph", "start", "end", "n_tokens",
      "n_paragraphs", "status", "dominant_theme", "top_terms", "text", "evidence", "topic", "theme"}
 )
+RESERVED_PREFIXES = ("meta_",)  # documents.csv names metadata columns meta_<key>
 
 
 def default_lexicon_path() -> Path:
@@ -38,7 +39,7 @@ def load_lexicon(config: LexiconConfig) -> Lexicon:
         where = f"lexicon theme '{name}'"
         if not _THEME_NAME.match(name):
             raise ConfigError(f"{where}: names must be lowercase letters, digits and _ (starting with a letter)")
-        if name in RESERVED_NAMES:
+        if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
             raise ConfigError(f"{where}: the name is reserved for an output column; choose another")
         if not seeds:
             raise ConfigError(f"{where}: needs at least one seed term")
@@ -50,7 +51,7 @@ def _read_file(path: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"lexicon.path: {path} not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError covers TOMLDecodeError and undecodable bytes
         raise ConfigError(f"lexicon.path: {path} is not a readable TOML file ({exc})") from None
     table = data.get("themes")
     if not isinstance(table, dict):

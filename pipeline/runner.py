@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from pipeline import artifacts
-from pipeline.config import Config
+from pipeline.cache import SavedWarning, StageCache, stage_key
+from pipeline.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
+from pipeline.config import Config, LabelConfig
+from pipeline.errors import PipelineWarning
 from pipeline.lexicon import load_lexicon
-from pipeline.progress import Reporter, SilentReporter
+from pipeline.progress import Reporter, SilentReporter, summarize_warnings
 from pipeline.report import write_report
-from pipeline.stages.clean import clean
-from pipeline.stages.ingest import ingest
+from pipeline.stages.clean import clean, shared_boilerplate
+from pipeline.stages.ingest import ingest, input_files
 from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics
-from pipeline.stages.model import fit_topics
+from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
+from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
 from pipeline.stages.vectorize import vectorize
 from pipeline.stages.weigh import weigh
+from pipeline.types import (
+    Document, EvidenceCounts, Lexicon, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors,
+)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,86 +44,191 @@ class RunResult:
     summary: dict[str, Any]
 
 
-class _Stages:
-    """Times each stage and passes its counts to the manifest and the progress display."""
+@dataclass(frozen=True)
+class Prepared:
+    """The corpus up to the model stage, and the lexicon's seeds: what a run and a sweep share."""
 
-    def __init__(self, reporter: Reporter):
+    lexicon: Lexicon
+    documents: list[Document]
+    lines: list
+    paragraphs: list[Paragraph]
+    tokenized: Tokenized
+    theme_terms: dict[str, list[str]]
+    kept: list[bool]
+    vectors: Vectors
+    files: Any  # the input files as described in the manifest
+
+
+class Stages:
+    """Times each stage, reuses cached outputs, records the PipelineWarnings it raises, and passes all of it to
+    the manifest and the display."""
+
+    def __init__(self, reporter: Reporter, cache: StageCache):
         self.reporter = reporter
+        self.cache = cache
         self.records: list[artifacts.StageRecord] = []
+        self.keys: dict[str, str] = {}
+        self.reused: list[str] = []
 
     @contextmanager
     def stage(self, name: str) -> Iterator[dict[str, Any]]:
         counts: dict[str, Any] = {}
         self.reporter.start(name)
         began = time.perf_counter()
-        yield counts
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", PipelineWarning)
+                yield counts
+        finally:
+            ours = self._sort_warnings(caught)  # shown even when the stage fails: they may explain why
         elapsed = time.perf_counter() - began
-        self.records.append(artifacts.StageRecord(name, elapsed, counts))
-        self.reporter.finish(name, elapsed, counts)
+        reused = name in self.reused
+        self.records.append(artifacts.StageRecord(name, elapsed, counts, ours, reused=reused))
+        self.reporter.finish(name, elapsed, {**counts, "from_cache": "reused"} if reused else counts)
+
+    def cached(self, name: str, compute: Callable[[], T], *, after: Iterable[str] = (), parts: Iterable[Any] = ()) -> T:
+        """compute(), or the output cached under a key of `parts` (what else it reads) and the keys of the stages
+        `after` it; keys chain, so naming the last upstream stage covers every stage before it. The warnings
+        compute() gave are stored with its output and given again on reuse, so the manifest lists them either way."""
+        key = stage_key(name, [*(self.keys[stage] for stage in after), *parts])
+        self.keys[name] = key
+        (value, given), hit = self.cache.get_or_compute(name, key, lambda: _with_warnings(compute))
+        if hit:
+            self.reused.append(name)
+            for warning in given:
+                warnings.warn(warning.rebuild(), stacklevel=2)
+        return value
+
+    def _sort_warnings(self, caught: list[warnings.WarningMessage]) -> list[PipelineWarning]:
+        """Print ours through the reporter; hand anything else (a library's warning) back to Python's filters."""
+        ours = [w.message for w in caught if isinstance(w.message, PipelineWarning)]
+        for line in summarize_warnings(ours):
+            self.reporter.warn(line)
+        for w in caught:
+            if not isinstance(w.message, PipelineWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        return ours
 
 
-def run(config: Config, reporter: Reporter | None = None) -> RunResult:
-    """Run every stage on `config` and write a complete run folder; return where it is and a summary."""
-    stages = _Stages(reporter or SilentReporter())
+def prepare(config: Config, stages: Stages) -> Prepared:
+    """ingest -> clean -> segment -> tokenize -> vectorize (cached like any stage), and the lexicon's seeds."""
     lexicon = load_lexicon(config.lexicon)
     with stages.stage("ingest") as counts:
-        documents = ingest(config.ingest)
+        files = artifacts.describe_files(input_files(config.ingest))
+        documents = stages.cached("ingest", lambda: ingest(config.ingest), parts=[config.ingest, files])
         counts["documents"] = len(documents)
     with stages.stage("clean") as counts:
-        lines = clean(documents, config.clean)
+        lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
         counts["lines"] = sum(map(len, lines))
         counts["lines_dropped"] = sum(1 for doc in lines for line in doc if line.drop_reason)
     with stages.stage("segment") as counts:
-        paragraphs = segment(documents, lines, config.segment)
+        paragraphs = stages.cached(
+            "segment", lambda: segment(documents, lines, config.segment), after=["clean"], parts=[config.segment]
+        )
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
-    del lines  # a large corpus has millions; only segment needs them
+        check_paragraphs(documents, paragraphs)
     with stages.stage("tokenize") as counts:
-        tokenized = tokenize(paragraphs, config.tokenize, workers=config.workers)
-        counts["tokens"] = len(tokenized.tokens.ids)
+        # workers is left out of the key: the tokens are the same for any number of them.
+        tokenized = stages.cached(
+            "tokenize", lambda: tokenize(paragraphs, config.tokenize, workers=config.workers), after=["segment"],
+            parts=[config.tokenize],
+        )
+        counts["tokens"] = len(tokenized.token_ids.ids)
     kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
-        vectors = vectorize(tokenized, kept, config.vectorize)
+        vectors = stages.cached(
+            "vectorize", lambda: vectorize(tokenized, kept, config.vectorize), after=["tokenize"], parts=[config.vectorize]
+        )
         counts["vocabulary"] = len(vectors.terms)
-    # The lexicon's only way into the model is an explicit choice to seed topics with it.
+        check_vocabulary(tokenized, kept, vectors, config.vectorize)
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
+    return Prepared(lexicon, documents, lines, paragraphs, tokenized, theme_terms, kept, vectors, files)
+
+
+def run(
+    config: Config, reporter: Reporter | None = None, *, output_dir: Path | None = None, n_jobs: int = -1
+) -> RunResult:
+    """Run every stage on `config` and write a complete run folder (under `output_dir` if given, else
+    `config.output_dir`); return where it is and a summary. `n_jobs` processes fit the `model.seeds` models."""
+    cache = StageCache.for_config(config)
+    stages = Stages(reporter or SilentReporter(), cache)
+    prepared = prepare(config, stages)
+    lexicon, documents, lines, paragraphs = prepared.lexicon, prepared.documents, prepared.lines, prepared.paragraphs
+    tokenized, theme_terms, kept, vectors = prepared.tokenized, prepared.theme_terms, prepared.kept, prepared.vectors
     with stages.stage("model") as counts:
+        # The lexicon's only way into the model is an explicit choice to seed topics with it.
         anchors = theme_terms if config.model.seeded else {}
-        topic_model = fit_topics(vectors, kept, anchors, config.model, seed=config.seed)
-        counts["topics"] = config.model.num_topics
+        replicates = stages.cached(
+            "model",
+            lambda: fit_replicates(vectors, kept, anchors, config.model, seed=config.seed, n_jobs=n_jobs),
+            after=["vectorize"],
+            parts=[config.model, config.seed, list(anchors.items())],
+        )
+        topic_model = replicates[0]  # the config seed's: topics.csv and models/ keep it
+        counts["topics"] = len(topic_model.seed_theme)
+        counts["seeds"] = len(replicates)
     with stages.stage("label") as counts:
-        evidence = evidence_counts(tokenized, vectors, theme_terms)
-        labels = label_topics(topic_model, vectors, theme_terms, config.label)
-        expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config.label)
+        evidence, replicate_labels, expanded = stages.cached(
+            "label",
+            lambda: _label(tokenized, vectors, replicates, theme_terms, kept, config.label),
+            after=["model"],
+            parts=[config.label, list(theme_terms.items())],
+        )
+        labels = replicate_labels[0]
+        check_lexicon_coverage(theme_terms, evidence.present_terms(kept))
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
         counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
         doc_ids = [d.doc_id for d in documents]
-        weights = weigh(
-            paragraphs, doc_ids, evidence.counts, expanded, topic_model, labels, lexicon.names, config.label,
-            evidence.terms, evidence.surface,
+        weights = stages.cached(
+            "weigh",
+            lambda: combine_replicates([
+                weigh(
+                    paragraphs, doc_ids, evidence.counts, expanded, model, model_labels, lexicon.names, config.label,
+                    evidence.terms, evidence.surface,
+                )
+                for model, model_labels in zip(replicates, replicate_labels)
+            ]),
+            after=["label"],
         )
         counts["themes"] = len(lexicon.names)
+    stability_tables: dict[str, Any] = {}
+    stability_scores: dict[str, float] = {}
+    if len(replicates) > 1:
+        with stages.stage("stability") as counts:
+            alignment = align_topics(replicates, replicate_labels, replicate_seeds(config.seed, len(replicates)))
+            n_tokens = np.asarray(vectors.counts.sum(axis=1)).ravel()
+            stability = theme_stability(
+                replicates, replicate_labels, lexicon.names, n_tokens, alignment, weights, config.label.top_terms
+            )
+            stability_tables = {
+                "theme_stability.csv": artifacts.theme_stability_table(stability),
+                "topic_stability.csv": artifacts.topic_stability_table(alignment, labels),
+            }
+            stability_scores = dict(zip(stability.themes, stability.stability.tolist()))
+            counts["themes_without_topic"] = int(np.isnan(stability.stability).sum())
     with stages.stage("write") as counts:
-        rows_of = {doc_id: [] for doc_id in doc_ids}
-        for i, p in enumerate(paragraphs):
-            if p.kept:
-                rows_of[p.doc_id].append(i)
-        doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.label.top_terms)
         tables = {
-            "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, weights),
-            "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
+            **weight_tables(documents, paragraphs, tokenized, vectors, weights, config.label),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
             "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
+            **stability_tables,
         }
         config_hash = config.hash()
-        folder = artifacts.RunFolder(Path(config.output_dir), config.experiment, artifacts.make_run_id(config_hash))
-        try:
+        folder = artifacts.RunFolder(
+            Path(output_dir or config.output_dir), config.experiment, artifacts.make_run_id(config_hash)
+        )
+        with folder:
             for name, frame in tables.items():
                 artifacts.write_csv(frame, folder.path / name)
-            (folder.path / "config.toml").write_text(config.to_toml(), encoding="utf-8")
+            (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
             artifacts.save_models(folder.path, tokenized, vectors, topic_model)
+            artifacts.save_for_infer(
+                folder.path, lexicon, evidence.terms, expanded, weights.theme_model, shared_boilerplate(documents, lines)
+            )
             artifacts.write_manifest(
                 folder.path,
                 run_id=folder.run_id,
@@ -122,25 +237,77 @@ def run(config: Config, reporter: Reporter | None = None) -> RunResult:
                 seed=config.seed,
                 documents=documents,
                 stages=stages.records,
+                input_files=prepared.files,
             )
             if config.report.enabled:
                 write_report(folder.path)
-            run_dir = folder.commit()
-        except BaseException:
-            folder.discard()
-            raise
-        counts["files"] = len(tables) + 2
+        run_dir = folder.final
+        counts["files"] = len(tables) + 3  # + config.toml, lexicon.toml, manifest.json
     summary = {
         "documents": len(documents),
         "paragraphs": len(paragraphs),
         "paragraphs_kept": sum(p.kept for p in paragraphs),
         "paragraphs_dropped": sum(not p.kept for p in paragraphs),
         "vocabulary": len(vectors.terms),
-        "topics": config.model.num_topics,
+        "topics": len(topic_model.seed_theme),
         "labeled_topics": sum(t != "unlabeled" for t in labels.theme),
         "drop_reasons": _count_reasons(paragraphs),
+        "seeds": len(replicates),
+        "theme_stability": stability_scores,
+        **artifacts.warning_summary(stages.records),
+        "reused_stages": stages.reused,
+        "cache": str(cache.directory) if cache.directory else "",
+        "cache_problem": cache.write_problem,
     }
     return RunResult(run_dir=run_dir, run_id=folder.run_id, summary=summary)
+
+
+def _label(
+    tokenized: Tokenized,
+    vectors: Vectors,
+    replicates: list[TopicModel],
+    theme_terms: dict[str, list[str]],
+    kept: list[bool],
+    config: LabelConfig,
+) -> tuple[EvidenceCounts, list[TopicLabels], ThemeTerms]:
+    """The label stage: seed evidence per paragraph, a theme per topic of each seed's model, each theme's terms."""
+    evidence = evidence_counts(tokenized, vectors, theme_terms)
+    labels = [label_topics(model, vectors, theme_terms, config) for model in replicates]
+    expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config)
+    return evidence, labels, expanded
+
+
+def _with_warnings(compute: Callable[[], T]) -> tuple[T, list[SavedWarning]]:
+    """compute()'s output and the PipelineWarnings it gave (they still reach the enclosing stage's record)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PipelineWarning)
+        value = compute()
+    given = []
+    for w in caught:
+        if isinstance(w.message, PipelineWarning):
+            given.append(SavedWarning.of(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return value, given
+
+
+def weight_tables(
+    documents: list[Document],
+    paragraphs: list[Paragraph],
+    tokenized: Tokenized,
+    vectors: Vectors,
+    weights: ThemeWeights,
+    config: LabelConfig,
+) -> dict[str, Any]:
+    """paragraphs.csv and documents.csv as frames (a run and `themes infer` write the same schema)."""
+    rows_of: dict[str, list[int]] = {d.doc_id: [] for d in documents}
+    for i, p in enumerate(paragraphs):
+        if p.kept:
+            rows_of[p.doc_id].append(i)
+    doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.top_terms)
+    return {
+        "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, weights),
+        "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
+    }
 
 
 def _count_reasons(paragraphs) -> dict[str, int]:

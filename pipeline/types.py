@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -20,6 +21,7 @@ class Document:
     text: str
     date: str = ""  # ISO YYYY-MM-DD or ""
     metadata: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"  # how the file's bytes were decoded into `text` (utf-8-sig, utf-16, cp1252, ...)
 
 
 class Line(NamedTuple):
@@ -78,12 +80,12 @@ class TokenSequence:
 class Tokenized:
     """Normalized tokens per paragraph (aligned with the paragraph list) and a display form per token.
 
-    `words` is the sequence before corpus phrases were joined (what lexicon phrases are matched on),
-    `tokens` the sequence after; both index `vocabulary`, which is sorted, so ids do not depend on how the
-    work was split between processes.
+    `token_ids` is the sequence after corpus phrases were joined, `words` the one before (what lexicon
+    phrases are matched on); both index `vocabulary`, which is sorted, so ids do not depend on how the work
+    was split between processes. `tokens` gives the same as lists of strings, built on first use.
     """
 
-    tokens: TokenSequence
+    token_ids: TokenSequence
     words: TokenSequence
     vocabulary: list[str]
     surface: dict[str, str]
@@ -97,11 +99,13 @@ class Tokenized:
         ids = np.array([index[t] for tokens in token_lists for t in tokens], dtype=np.int32)
         offsets = np.concatenate(([0], np.cumsum([len(tokens) for tokens in token_lists]))).astype(np.int64)
         sequence = TokenSequence(ids=ids, offsets=offsets)
-        return Tokenized(tokens=sequence, words=sequence, vocabulary=vocabulary, surface=surface or {})
+        return Tokenized(token_ids=sequence, words=sequence, vocabulary=vocabulary, surface=surface or {})
 
-    def token_lists(self) -> list[list[str]]:
-        """Tokens as lists of strings (small inputs and tests; a large corpus should stay in `tokens`)."""
-        return [[self.vocabulary[i] for i in self.tokens.row(r)] for r in range(len(self.tokens))]
+    @cached_property
+    def tokens(self) -> list[list[str]]:
+        """Tokens as lists of strings: for small inputs and checks; a large corpus is better read from `token_ids`."""
+        ids = self.token_ids
+        return [[self.vocabulary[i] for i in ids.row(r).tolist()] for r in range(len(ids))]
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,15 @@ class Vectors:
     tfidf: sp.csr_matrix  # paragraphs x terms, L2-normalized rows
     terms: list[str]  # column j of tfidf is terms[j] == dictionary[j]
 
+    @cached_property
+    def bow(self) -> list[list[tuple[int, int]]]:
+        """gensim bag-of-words rows of `counts`, built on first use (a large corpus should stream `counts`)."""
+        rows = []
+        for r in range(self.counts.shape[0]):
+            start, end = self.counts.indptr[r], self.counts.indptr[r + 1]
+            rows.append(list(zip(self.counts.indices[start:end].tolist(), self.counts.data[start:end].astype(int).tolist())))
+        return rows
+
 
 @dataclass(frozen=True)
 class EvidenceCounts:
@@ -121,6 +134,11 @@ class EvidenceCounts:
     counts: sp.csr_matrix
     terms: list[str]
     surface: dict[str, str]  # display form of every term
+
+    def present_terms(self, kept: list[bool]) -> set[str]:
+        """The terms (seeds among them) that occur at least once in a kept paragraph."""
+        occurs = np.asarray(self.counts[np.flatnonzero(kept)].sum(axis=0)).ravel() > 0
+        return {t for t, seen in zip(self.terms, occurs) if seen}
 
 
 @dataclass(frozen=True)
@@ -164,6 +182,15 @@ class ThemeTerms:
 
 
 @dataclass(frozen=True)
+class ThemeModel:
+    """Each theme's word model learned from the paragraphs its seeds label (log probabilities over terms)."""
+
+    log_phi: np.ndarray  # themes x terms
+    log_prior: np.ndarray  # themes
+    log_background: np.ndarray  # terms: the corpus's own word distribution
+
+
+@dataclass(frozen=True)
 class ThemeWeights:
     """Paragraph x theme and document x theme weights; columns are `themes` then "other"."""
 
@@ -172,3 +199,30 @@ class ThemeWeights:
     document: np.ndarray
     paragraph_evidence: list[str] = field(default_factory=list)
     theme_terms: ThemeTerms | None = None  # the term weights behind the evidence, learned terms included
+    theme_model: ThemeModel | None = None  # the learned word models, when the run learned any
+    # Multi-seed runs: the document weights' interval across seed replicates (`document` is then their mean).
+    document_lo: np.ndarray | None = None
+    document_hi: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class TopicAlignment:
+    """Each seed replicate's topics matched to the first replicate's (Hungarian on topic-term cosine)."""
+
+    seeds: list[int]
+    matched: np.ndarray  # replicates x topics: replicate r's topic paired with the first replicate's topic k
+    stability: np.ndarray  # per first-replicate topic: mean cosine of its matched topics over replicate pairs
+    label_agreement: np.ndarray  # per first-replicate topic: share of other replicates giving its match the same theme
+
+
+@dataclass(frozen=True)
+class ThemeStability:
+    """Per theme, how far its topics and weights move when only the seed changes (multi-seed runs)."""
+
+    themes: list[str]
+    stability: np.ndarray  # mean cosine over replicate pairs of the theme's topic profile: 0 where one has none,
+    # pairs where neither has one left out, NaN when no replicate has one
+    labeled_share: np.ndarray  # share of replicates with at least one topic labeled with the theme
+    top_terms_agreement: np.ndarray  # mean Jaccard overlap of the profiles' top terms over replicate pairs
+    topic_stability: np.ndarray  # mean aligned stability of the first replicate's topics with this theme (NaN: none)
+    mean_interval: np.ndarray  # mean width of the theme's document-weight interval

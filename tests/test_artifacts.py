@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipeline.artifacts import write_csv
-from pipeline.evaluate import read_run_csv
+from pipeline.runs import read_run_csv
 
 
 @pytest.mark.parametrize("text", ["one line", "wrapped\nline", "crlf\r\nline", "old mac\rline", 'quoted "x", y'])

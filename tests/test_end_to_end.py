@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline.artifacts import sha256_file
-from pipeline.config import load_config
+from pipeline.config import CacheConfig, load_config
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run
 from pipeline.stages.ingest import sample_corpus_dir
@@ -86,6 +86,9 @@ def test_manifest_records_inputs_and_output_hashes(sample_run, sample_config):
     assert [i["sha256"] for i in manifest["inputs"]] == [sha256_file(p) for p in sample_files]
     for name in CSV_FILES + ("config.toml",):
         assert manifest["outputs"][name] == sha256_file(sample_run.run_dir / name)
+    assert [f["path"] for f in manifest["input_files"]] == [str(p.resolve()) for p in sample_files]
+    assert [f["sha256"] for f in manifest["input_files"]] == [sha256_file(p) for p in sample_files]
+    assert manifest["working_dir"] == os.getcwd()
 
 
 def test_every_paragraph_slices_its_source_file(paragraphs):
@@ -160,11 +163,22 @@ def test_runs_in_processes_with_different_hash_seeds_are_byte_identical(sample_r
         assert first == (run_dirs[1] / name).read_bytes(), name
         assert first == (sample_run.run_dir / name).read_bytes(), name
     assert report_text(run_dirs[0]) == report_text(run_dirs[1]) == report_text(sample_run.run_dir)
+    # Every other output, the gensim model pickles included, so `themes reproduce` can compare them all;
+    # config.toml differs only by the output_dir each process was given, report.html by the run's id and time.
+    hashes = [json.loads((d / "manifest.json").read_text(encoding="utf-8"))["outputs"] for d in run_dirs]
+    for outputs in hashes:
+        del outputs["config.toml"], outputs["report.html"]
+    assert hashes[0] == hashes[1] and any(name.startswith("models/") for name in hashes[0])
 
 
 def test_two_worker_processes_give_byte_identical_outputs(sample_run, sample_config):
     # The sample sits below the "auto" threshold, so sample_run tokenized in-process: 2 workers split it in two.
     assert sample_config.workers == 0
-    parallel = run(sample_config.model_copy(update={"workers": 2}))
-    for name in (*CSV_FILES, "theme_terms.csv"):
+    # Without the stage cache, which would hand back sample_run's tokens.
+    parallel = run(sample_config.model_copy(update={"workers": 2, "cache": CacheConfig(enabled=False)}))
+    for name in (*CSV_FILES, "theme_terms.csv", "config.toml"):
         assert (parallel.run_dir / name).read_bytes() == (sample_run.run_dir / name).read_bytes(), name
+    outputs = [json.loads((d / "manifest.json").read_text(encoding="utf-8"))["outputs"] for d in (parallel.run_dir, sample_run.run_dir)]
+    for hashes in outputs:
+        del hashes["report.html"]  # holds the run's id and time
+    assert outputs[0] == outputs[1]

@@ -46,7 +46,7 @@ def test_count_matrix_counts_per_row_across_blocks(monkeypatch):
     monkeypatch.setattr("pipeline.sequences.BLOCK_POSITIONS", 7)
     corpus = random_corpus(5, rows=40)
     tokenized = Tokenized.from_lists(corpus)
-    matrix = count_matrix(tokenized.tokens.ids, tokenized.tokens.offsets, len(tokenized.vocabulary)).toarray()
+    matrix = count_matrix(tokenized.token_ids.ids, tokenized.token_ids.offsets, len(tokenized.vocabulary)).toarray()
     for r, row in enumerate(corpus):
         assert {tokenized.vocabulary[j]: c for j, c in enumerate(matrix[r]) if c} == {t: row.count(t) for t in row}
     assert BLOCK_POSITIONS > 7

@@ -67,7 +67,7 @@ def build_charts(run: RunArtifacts, colors: dict[str, str]) -> dict[str, str]:
         HEATMAP: _heatmap(run, series, shown),
         DOCUMENT_BARS: _document_bars(run, series, shown),
         THEMES_OVER_TIME: _themes_over_time(run, series),
-        SWEEP: _sweep(run.sweep),
+        SWEEP: sweep_chart(run.sweep),
         SIMILARITY: _similarity(run.similarity, shown),
     }
     return {name: svg for name, svg in charts.items() if svg is not None}
@@ -110,7 +110,8 @@ def _themes_over_time(run: RunArtifacts, series: list[Series]) -> str | None:
     return stacked_bars(labels, series, np.vstack(shares), "Theme mix over time")
 
 
-def _sweep(sweep: pd.DataFrame | None) -> str | None:
+def sweep_chart(sweep: pd.DataFrame | None) -> str | None:
+    """Every sweep metric against K (fits as dots, per-K aggregates as a line), the recommended K marked."""
     if sweep is None:
         return None
     kind = sweep["kind"].astype(str)

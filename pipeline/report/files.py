@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline import artifacts
 from pipeline.config import Config, load_config
 from pipeline.errors import InputError, PipelineError
-from pipeline.evaluate import load_run, read_run_csv
+from pipeline.runs import load_run, read_run_csv
 from pipeline.stages.weigh import OTHER
 
 REPORT_FILE = "report.html"
@@ -115,7 +115,8 @@ def _similarity(path: Path) -> pd.DataFrame | None:
     frame = _optional_csv(path, ("doc_id",))
     if frame is None:
         return None
-    matrix = frame.set_index("doc_id")
+    # compare/similarity.csv names each row's document by doc_id and title; the matrix is the rest.
+    matrix = frame.set_index("doc_id").drop(columns="title", errors="ignore")
     not_numeric = [c for c in matrix.columns if not pd.api.types.is_numeric_dtype(matrix[c])]
     if not_numeric:
         raise InputError(f"{path}: column(s) {', '.join(map(str, not_numeric[:3]))} are not numbers")

@@ -15,6 +15,7 @@ from pipeline.config import CleanConfig
 from pipeline.errors import ConfigError
 from pipeline.types import Document, Line
 
+SHARED_REASON = "repeated_across_documents"
 _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 _LINE_BODY = re.compile(r"[^\r\n]+")  # a line without its ending (\r\n, \r or \n)
 _RELEASE = re.compile(
@@ -48,7 +49,7 @@ class _Context:
     doc: Document
     text: str  # stripped line
     norm: str
-    n_words: int
+    words: int
     isolated: bool  # a block of its own: blank line (or document edge) before and after
     title_norm: str
     repeats_in_doc: int
@@ -71,13 +72,17 @@ def normalize_line(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def clean(documents: list[Document], config: CleanConfig) -> list[list[Line]]:
+def clean(
+    documents: list[Document], config: CleanConfig, known_boilerplate: frozenset[str] = frozenset()
+) -> list[list[Line]]:
     """Per document, its non-blank lines, each kept (`drop_reason == ""`) or dropped with a reason.
 
-    One process: sending hundreds of thousands of lines back from workers costs more than it saves.
+    `known_boilerplate` holds normalized lines another corpus found shared (a saved run's, when applying it to
+    new documents): they count as shared here too, however few of these documents contain them. One process:
+    sending hundreds of thousands of lines back from workers costs more than it saves.
     """
     rules = _active_rules(config)
-    shared = _lines_shared_across_documents(documents, config)
+    shared = _lines_shared_across_documents(documents, config) | known_boilerplate
     return [_clean_document(doc, rules, shared, config.enabled) for doc in documents]
 
 
@@ -92,6 +97,17 @@ def _lines_shared_across_documents(documents: list[Document], config: CleanConfi
         norms = (normalize_line(doc.text[start:end]) for start, end in split_lines(doc.text))
         doc_frequency.update({norm for norm in norms if norm.count(" ") >= 2})
     return frozenset(norm for norm, count in doc_frequency.items() if count >= config.min_documents)
+
+
+def shared_boilerplate(documents: list[Document], lines: list[list[Line]]) -> list[str]:
+    """The normalized lines dropped as repeated across documents, sorted: what `known_boilerplate` takes."""
+    found = {
+        normalize_line(doc.text[line.start : line.end])
+        for doc, doc_lines in zip(documents, lines)
+        for line in doc_lines
+        if line.drop_reason == SHARED_REASON
+    }
+    return sorted(found)
 
 
 Rules = list[tuple[str, Callable[[_Context], bool]]]
@@ -110,7 +126,7 @@ def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled
             doc=doc,
             text=doc.text[start:end],
             norm=norm,
-            n_words=norm.count(" ") + 1,
+            words=norm.count(" ") + 1 if norm else 0,
             isolated=blank_gap[i] and blank_gap[i + 1],
             title_norm=title_norm,
             repeats_in_doc=in_doc[norm],
@@ -166,34 +182,36 @@ def _active_rules(config: CleanConfig) -> Rules:
             "byline",
             config.byline,
             lambda c: c.isolated
-            and ((c.n_words <= 12 and bool(_BYLINE.search(c.text))) or (c.n_words <= 4 and bool(_CAPITALIZED_NAME.match(c.text)))),
+            and ((c.words <= 12 and bool(_BYLINE.search(c.text))) or (c.words <= 4 and bool(_CAPITALIZED_NAME.match(c.text)))),
         ),
         (
             "photo_caption",
             config.photo_caption,
-            lambda c: bool(_CAPTION_START.match(c.text)) or (c.isolated and bool(_CAPTION.search(c.text))),
+            # A caption is short; the word limit also spares a search through a 50 MB line without breaks.
+            lambda c: bool(_CAPTION_START.match(c.text))
+            or (c.isolated and c.words <= 60 and bool(_CAPTION.search(c.text))),
         ),
         (
             "quote_attribution",
             config.quote_attribution,
-            lambda c: c.n_words <= 60
+            lambda c: c.words <= 60
             and bool(_ATTRIBUTION_LEAD.match(c.text))
             and bool(_ATTRIBUTION_BODY.search(_ATTRIBUTION_LEAD.sub("", c.text))),
         ),
         (
-            "repeated_across_documents",
+            SHARED_REASON,
             config.repeated_across_documents,
-            lambda c: c.n_words >= 3 and c.shared_across_documents,
+            lambda c: c.words >= 3 and c.shared_across_documents,
         ),
         (
             "repeated_in_document",
             config.repeated_in_document,
-            lambda c: c.n_words >= 3 and c.repeats_in_doc >= config.min_repeats,
+            lambda c: c.words >= 3 and c.repeats_in_doc >= config.min_repeats,
         ),
         (
             "heading",
             config.heading,
-            lambda c: c.isolated and c.n_words <= config.heading_max_words and not ends_sentence(c.text),
+            lambda c: c.isolated and c.words <= config.heading_max_words and not ends_sentence(c.text),
         ),
         ("pattern", bool(config.extra_patterns), lambda c: bool(any_pattern(c.text))),
     ]

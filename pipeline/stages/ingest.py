@@ -1,22 +1,57 @@
-"""Ingest: read a directory, glob or single file of documents into `Document`s (the one stage that reads input)."""
+"""Ingest: read a directory, glob or single file of documents into `Document`s (the one stage that reads input).
+
+Bad files do not stop a run when the rest can be read: binary, empty and duplicate files are skipped and text
+that is not UTF-8 is decoded as cp1252 or Latin-1, each with a `PipelineWarning` the runner records. Files that
+cannot be read as asked (a malformed JSON line, a missing text column) are an `InputError` naming file and line.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import glob
 import hashlib
+import io
 import json
 import re
+import warnings
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from pipeline.config import IngestConfig
-from pipeline.errors import InputError
+from pipeline.errors import InputError, PipelineWarning
 from pipeline.types import Document
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
+# A byte-order mark names the encoding; UTF-32 comes first because its little-endian mark starts like UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Unmarked text that is not UTF-8 is most often Windows "ANSI" (cp1252); Latin-1 maps every byte, so it ends the list.
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive (or .docx/.xlsx/.epub)"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Office 97 document (.doc/.xls)"),
+    (b"\x7fELF", "executable"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+)
+# C0 controls other than tab, line breaks, form feed and escape: text has almost none, binary data many.
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32), 127])
+_BINARY_CONTROL_SHARE = 0.1
+# The csv module refuses fields over 128 KiB by default; a long article in one cell is still text.
+_CSV_FIELD_LIMIT = 2**31 - 1
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
 _RELEASE_TIME = re.compile(
@@ -39,16 +74,35 @@ def ingest(config: IngestConfig) -> list[Document]:
     pattern = _compile_filename_pattern(config.filename_pattern)
     documents: list[Document] = []
     for path in files:
-        if path.suffix.lower() in TABLE_SUFFIXES:
-            documents.extend(_read_table(path, config))
-        else:
-            documents.append(_read_text_file(path, config, pattern))
+        documents.extend(read_file(path, config, pattern))
+    documents = _drop_duplicates(documents)
+    if not documents:
+        raise InputError(
+            f"ingest.path: none of the {len(files)} input file(s) holds text to analyse "
+            "(each was empty, binary or a duplicate; see the warnings)"
+        )
     return _unique_ids(documents)
+
+
+def input_files(config: IngestConfig) -> list[Path]:
+    """The files `ingest` reads for `config`, in its order (InputError when there are none)."""
+    return _resolve_files(config)
+
+
+def ingest_all(configs: list[IngestConfig]) -> list[Document]:
+    """`ingest` for each config (several paths with the same settings), ids made unique across them."""
+    return _unique_ids([doc for config in configs for doc in ingest(config)])
 
 
 def _resolve_files(config: IngestConfig) -> list[Path]:
     raw = config.path or str(sample_corpus_dir())
-    suffixes = tuple(s.lower() for s in config.extensions)
+    try:
+        return _list_files(raw, tuple(s.lower() for s in config.extensions))
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it, a folder we may not list
+        raise InputError(f"ingest.path: cannot use {raw!r} ({exc})") from None
+
+
+def _list_files(raw: str, suffixes: tuple[str, ...]) -> list[Path]:
     path = Path(raw).expanduser()
     if path.is_file():
         return [path]
@@ -76,9 +130,81 @@ def _compile_filename_pattern(pattern: str) -> re.Pattern[str] | None:
         raise InputError(f"ingest.filename_pattern: not a valid regex ({exc})") from None
 
 
-def _read_text_file(path: Path, config: IngestConfig, pattern: re.Pattern[str] | None) -> Document:
-    data = path.read_bytes()
-    text = decode(data, path)
+def read_file(path: Path, config: IngestConfig, pattern: re.Pattern[str] | None = None) -> list[Document]:
+    """The documents in one file: one for a text file, one per row of a table; none for a skipped file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+    return parse_file(path, data, config, pattern)
+
+
+def parse_file(path: Path, data: bytes, config: IngestConfig, pattern: re.Pattern[str] | None = None) -> list[Document]:
+    """`data`, the bytes of `path`, as documents; binary and empty files give none and a warning."""
+    kind = binary_kind(data)
+    if kind:
+        _skip(f"{path}: {kind}, not text", "binary")
+        return []
+    text, encoding = decode(data)
+    if encoding in FALLBACK_ENCODINGS:
+        _warn(f"{path}: not UTF-8; decoded as {encoding} (offsets index the decoded text)", encoding, "repaired")
+    if not text.strip():
+        _skip(f"{path}: empty or only white space", "empty")
+        return []
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return _read_table(path, text, encoding, config)
+    return [_text_document(path, data, text, encoding, config, pattern)]
+
+
+def binary_kind(data: bytes) -> str:
+    """What bytes that are not text look like ("PNG image", ...), or "" for text."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if _marked_wide_text(data):
+        return ""
+    if b"\x00" in data:
+        return "binary data (NUL bytes; UTF-16 text needs a byte-order mark)"
+    head = data[:8192]
+    if len(head) - len(head.translate(None, _CONTROL_BYTES)) > _BINARY_CONTROL_SHARE * len(head):
+        return "binary data (control bytes)"
+    return ""
+
+
+def _marked_wide_text(data: bytes) -> bool:
+    """UTF-16 or UTF-32 with a byte-order mark that decodes: text whose NUL bytes are expected."""
+    for bom, encoding in _BOMS:
+        if encoding != "utf-8-sig" and data.startswith(bom):
+            try:
+                data.decode(encoding)
+                return True
+            except UnicodeDecodeError:
+                continue
+    return False
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding): by byte-order mark (removed), else UTF-8, else cp1252, else Latin-1, which never fails."""
+    marked = [encoding for bom, encoding in _BOMS if data.startswith(bom)]
+    for encoding in (*marked, "utf-8", *FALLBACK_ENCODINGS[:-1]):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode(FALLBACK_ENCODINGS[-1]), FALLBACK_ENCODINGS[-1]
+
+
+def _skip(message: str, reason: str) -> None:
+    _warn(f"{message}; skipped", reason, "skipped")
+
+
+def _warn(message: str, reason: str, action: str) -> None:
+    warnings.warn(PipelineWarning(message, reason=reason, action=action))
+
+
+def _text_document(
+    path: Path, data: bytes, text: str, encoding: str, config: IngestConfig, pattern: re.Pattern[str] | None
+) -> Document:
     metadata = {}
     if pattern is not None and (match := pattern.search(path.name)):
         metadata = {k: v for k, v in match.groupdict().items() if v is not None}
@@ -90,19 +216,12 @@ def _read_text_file(path: Path, config: IngestConfig, pattern: re.Pattern[str] |
         text=text,
         date=find_date(text) or _metadata_date(metadata, config.date_field),
         metadata=metadata,
+        encoding=encoding,
     )
 
 
-def decode(data: bytes, path: Path) -> str:
-    """UTF-8 text as written; a leading BOM is removed so offsets match what a UTF-8-sig reader sees."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded)") from None
-
-
-def _read_table(path: Path, config: IngestConfig) -> list[Document]:
-    rows = _jsonl_rows(path) if path.suffix.lower() == ".jsonl" else _csv_rows(path)
+def _read_table(path: Path, text: str, encoding: str, config: IngestConfig) -> list[Document]:
+    rows = _jsonl_rows(path, text) if path.suffix.lower() == ".jsonl" else _csv_rows(path, text)
     documents = []
     for row_number, row in rows:
         if config.text_column not in row:
@@ -110,7 +229,10 @@ def _read_table(path: Path, config: IngestConfig) -> list[Document]:
             raise InputError(
                 f"{path}:{row_number}: no column '{config.text_column}' (ingest.text_column); columns: {available}"
             )
-        text = str(row[config.text_column] or "")
+        text = _row_text(row[config.text_column], f"{path}:{row_number}", config.text_column)
+        if not text.strip():
+            _skip(f"{path}:{row_number}: empty text", "empty")
+            continue
         metadata = {k: str(v) for k, v in row.items() if k != config.text_column and v is not None}
         doc_id = str(row.get(config.id_column, "")) if config.id_column else ""
         title = str(row.get(config.title_column, "")) if config.title_column else ""
@@ -124,13 +246,20 @@ def _read_table(path: Path, config: IngestConfig) -> list[Document]:
                 text=text,
                 date=find_date(text) or _metadata_date(metadata, config.date_field),
                 metadata=metadata,
+                encoding=encoding,
             )
         )
     return documents
 
 
-def _jsonl_rows(path: Path):
-    text = decode(path.read_bytes(), path)
+def _row_text(value: object, where: str, column: str) -> str:
+    if isinstance(value, (dict, list)):
+        found = "an object" if isinstance(value, dict) else "an array"
+        raise InputError(f"{where}: field '{column}' holds {found}, expected text")
+    return "" if value is None else str(value)
+
+
+def _jsonl_rows(path: Path, text: str):
     # JSON Lines records end at "\n" only; str.splitlines would also split at U+2028 inside strings.
     for line_number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -144,18 +273,23 @@ def json_object(line: str, where: str) -> dict:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, arrays nested too deep
+        raise InputError(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(row, dict):
         raise InputError(f"{where}: expected a JSON object, found {type(row).__name__}")
     return row
 
 
-def _csv_rows(path: Path):
-    text = decode(path.read_bytes(), path)
+def _csv_rows(path: Path, text: str):
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
     # The csv module finds record ends itself (quoted newlines, form feeds in text); splitlines would not.
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    # Row numbers count the header as line 1, as a spreadsheet shows them.
-    for row_number, row in enumerate(reader, start=2):
-        yield row_number, {k: v for k, v in row.items() if k is not None}
+    try:
+        # Row numbers count the header as line 1, as a spreadsheet shows them.
+        for row_number, row in enumerate(reader, start=2):
+            yield row_number, {k: v for k, v in row.items() if k is not None}
+    except csv.Error as exc:  # a NUL character (decoded from UTF-16), say
+        raise InputError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
 
 
 def first_line_title(text: str, max_chars: int = 300) -> str:
@@ -199,6 +333,19 @@ def _safe_id(raw: str) -> str:
     """File names become ids usable as file names and CSV keys: no separators, no traversal."""
     cleaned = _UNSAFE_ID.sub("_", raw).strip("._") or "doc"
     return cleaned[:120]
+
+
+def _drop_duplicates(documents: list[Document]) -> list[Document]:
+    """The first of several documents with the same sha256 (same file bytes, or same table row) is kept."""
+    first_with: dict[str, Document] = {}
+    unique = []
+    for doc in documents:
+        first = first_with.setdefault(doc.sha256, doc)
+        if first is doc:
+            unique.append(doc)
+        else:
+            _skip(f"{doc.source}: duplicate of {first.source} (same sha256)", "duplicate")
+    return unique
 
 
 def _unique_ids(documents: list[Document]) -> list[Document]:

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
+from pipeline.types import ThemeModel
 
 SMOOTHING = 0.1
 
@@ -26,37 +27,66 @@ SMOOTHING = 0.1
 class Learned:
     evidence: np.ndarray  # kept paragraphs x themes: learned evidence to add to the seed evidence
     term_weights: np.ndarray  # terms x themes: log-ratio of each theme's word model to the background, >= 0
+    model: ThemeModel | None = None  # the word models that gave them (None when nothing was learned)
 
 
 def learn_themes(
     seed_evidence: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
 ) -> Learned:
     """`seed_evidence` and `counts` are the kept paragraphs' rows; `doc_rows` numbers each row's document."""
-    presence = counts.copy()
-    presence.data[:] = 1.0  # presence, not counts: one long repetitive post must not define a theme
+    if not seed_evidence.any():  # no seed occurs anywhere: nothing to learn from, so no theme gains evidence
+        return Learned(np.zeros_like(seed_evidence), np.zeros((counts.shape[1], seed_evidence.shape[1])))
+    presence = _presence(counts)
     background = np.asarray(presence.sum(axis=0)).ravel() + SMOOTHING
     log_background = np.log(background / background.sum())
-    background_fit = np.asarray(presence @ log_background).ravel()
-    n_words = np.maximum(np.asarray(presence.sum(axis=1)).ravel(), 1.0)
     learned = np.zeros_like(seed_evidence)
-    log_phi = np.tile(log_background, (seed_evidence.shape[1], 1))
+    model = None
     for _ in range(config.learn_iterations):
         current = seed_evidence + learned
         share = current / (current.sum(axis=1, keepdims=True) + config.other_threshold)
         stats = np.asarray(presence.T @ share).T + SMOOTHING
-        log_phi = np.log(stats / stats.sum(axis=1, keepdims=True))
-        log_prior = np.log(share.sum(axis=0) / max(share.sum(), 1e-12) + 1e-12)
-        fit = np.asarray(presence @ log_phi.T)
-        posterior = _softmax(fit + log_prior)
-        if config.document_context and len(doc_rows):
-            document_fit = np.zeros((int(doc_rows.max()) + 1, fit.shape[1]))
-            np.add.at(document_fit, doc_rows, fit)
-            posterior = (posterior + config.document_context * _softmax(document_fit + log_prior)[doc_rows]) / (
-                1 + config.document_context
-            )
-        topicality = np.clip(((posterior * fit).sum(axis=1) - background_fit) / n_words, 0.0, None)
-        learned = (config.learn_floor + config.learn_weight * topicality)[:, None] * posterior
-    return Learned(evidence=learned, term_weights=np.clip(log_phi - log_background, 0.0, None).T)
+        model = ThemeModel(
+            log_phi=np.log(stats / stats.sum(axis=1, keepdims=True)),
+            log_prior=np.log(share.sum(axis=0) / max(share.sum(), 1e-12) + 1e-12),
+            log_background=log_background,
+        )
+        learned = _learned_evidence(model, presence, doc_rows, config)
+    if model is None:
+        return Learned(learned, np.zeros((counts.shape[1], seed_evidence.shape[1])))
+    return Learned(evidence=learned, term_weights=_term_weights(model), model=model)
+
+
+def apply_theme_model(model: ThemeModel, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig) -> Learned:
+    """A learned model's evidence for other paragraphs (a saved run's, applied to new documents): the E-step only."""
+    return Learned(_learned_evidence(model, _presence(counts), doc_rows, config), _term_weights(model), model)
+
+
+def _presence(counts: sp.csr_matrix) -> sp.csr_matrix:
+    presence = counts.copy()
+    presence.data[:] = 1.0  # presence, not counts: one long repetitive post must not define a theme
+    return presence
+
+
+def _learned_evidence(
+    model: ThemeModel, presence: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
+) -> np.ndarray:
+    """Posterior over themes (pooled with the document's) times how much better the theme models fit."""
+    background_fit = np.asarray(presence @ model.log_background).ravel()
+    n_words = np.maximum(np.asarray(presence.sum(axis=1)).ravel(), 1.0)
+    fit = np.asarray(presence @ model.log_phi.T)
+    posterior = _softmax(fit + model.log_prior)
+    if config.document_context and len(doc_rows):
+        document_fit = np.zeros((int(doc_rows.max()) + 1, fit.shape[1]))
+        np.add.at(document_fit, doc_rows, fit)
+        posterior = (posterior + config.document_context * _softmax(document_fit + model.log_prior)[doc_rows]) / (
+            1 + config.document_context
+        )
+    topicality = np.clip(((posterior * fit).sum(axis=1) - background_fit) / n_words, 0.0, None)
+    return (config.learn_floor + config.learn_weight * topicality)[:, None] * posterior
+
+
+def _term_weights(model: ThemeModel) -> np.ndarray:
+    return np.clip(model.log_phi - model.log_background, 0.0, None).T
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -2,30 +2,30 @@
 
 On paragraphs of speeches, Gibbs sampling finds far more coherent topics than gensim's online variational
 Bayes in the same time (bench/scale.py). One sampling thread: with more, tomotopy's results depend on thread
-timing, and outputs must not.
+timing, and outputs must not. The sampled topics are handed back as a gensim LdaModel (topic-word counts as
+its sufficient statistics), so a run saves, loads and applies to new documents the same way for both engines.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from gensim.models import LdaModel
 
 from pipeline.config import ModelConfig
+from pipeline.types import Vectors
 
 # tomotopy re-estimates the document-topic prior every this many sweeps (its default); 0 keeps it fixed.
 OPTIMIZE_ALPHA_EVERY = 10
 
 
 def fit_gibbs(
-    counts: sp.csr_matrix, rows: np.ndarray, terms: list[str], seeded: dict[str, list[int]], config: ModelConfig,
-    *, seed: int,
-) -> tuple[object, np.ndarray, np.ndarray]:
-    """(tomotopy LDAModel, topics x terms in `terms` order, len(rows) x topics) fitted on `counts[rows]`."""
+    vectors: Vectors, rows: np.ndarray, seeded: dict[str, list[int]], config: ModelConfig, *, seed: int
+) -> tuple[LdaModel, np.ndarray]:
+    """(gensim LdaModel holding the sampled topics, len(rows) x topics proportions) fitted on `counts[rows]`."""
     import tomotopy as tp
 
-    model = tp.LDAModel(
-        k=config.num_topics, alpha=_alpha(config), eta=config.eta, seed=seed, min_cf=0, rm_top=0,
-    )
+    model = tp.LDAModel(k=config.num_topics, alpha=_alpha(config), eta=config.eta, seed=seed, min_cf=0, rm_top=0)
     model.optim_interval = OPTIMIZE_ALPHA_EVERY if config.alpha == "auto" else 0
     # A seed is likely in its theme's topic and unlikely in every other (as the gensim eta prior says).
     priors: dict[int, list[float]] = {}
@@ -33,20 +33,40 @@ def fit_gibbs(
         for i in ids:
             priors.setdefault(i, [config.eta / 10] * config.num_topics)[k] = config.seed_weight
     for i, prior in sorted(priors.items()):
-        model.set_word_prior(terms[i], prior)
-    term_array = np.array(terms, dtype=object)
-    matrix = counts[rows]
-    for r in range(matrix.shape[0]):
-        start, end = matrix.indptr[r], matrix.indptr[r + 1]
-        model.add_doc(np.repeat(term_array[matrix.indices[start:end]], matrix.data[start:end].astype(np.int64)).tolist())
+        model.set_word_prior(vectors.terms[i], prior)
+    _add_documents(model, vectors.counts[rows], np.array(vectors.terms, dtype=object))
     model.train(config.iterations, workers=1)
-    column = {t: j for j, t in enumerate(terms)}
-    order = np.array([column[t] for t in model.used_vocabs], dtype=np.int64)
-    topic_term = np.zeros((config.num_topics, len(terms)))
-    for k in range(config.num_topics):
-        topic_term[k, order] = model.get_topic_word_dist(k)
     doc_topic = np.array([doc.get_topic_dist() for doc in model.docs], dtype=np.float64)
-    return model, topic_term / topic_term.sum(axis=1, keepdims=True), doc_topic / doc_topic.sum(axis=1, keepdims=True)
+    return _as_gensim(model, vectors, config, seed), doc_topic / doc_topic.sum(axis=1, keepdims=True)
+
+
+def _add_documents(model, counts: sp.csr_matrix, terms: np.ndarray) -> None:
+    for r in range(counts.shape[0]):
+        start, end = counts.indptr[r], counts.indptr[r + 1]
+        model.add_doc(np.repeat(terms[counts.indices[start:end]], counts.data[start:end].astype(np.int64)).tolist())
+
+
+def _as_gensim(model, vectors: Vectors, config: ModelConfig, seed: int) -> LdaModel:
+    """A gensim LdaModel whose topics are the sampled ones: statistics = topic-word counts, alpha as sampled."""
+    column = vectors.dictionary.token2id
+    order = np.array([column[t] for t in model.used_vocabs], dtype=np.int64)
+    topic_word = np.zeros((config.num_topics, len(column)))
+    for k in range(config.num_topics):
+        topic_word[k, order] = model.get_topic_word_dist(k)
+    # tomotopy's p(w|k) = (n_kw + eta) / (n_k + V eta): back to counts n_kw, which gensim adds eta to.
+    totals = np.asarray(model.get_count_by_topics(), dtype=np.float64) + len(column) * config.eta
+    lda = LdaModel(
+        id2word=vectors.dictionary,
+        num_topics=config.num_topics,
+        alpha=np.asarray(model.alpha, dtype=np.float64),
+        eta=config.eta,
+        random_state=np.random.RandomState(seed),
+        eval_every=None,
+        minimum_probability=0.0,
+    )
+    lda.state.sstats = np.clip(topic_word * totals[:, None] - config.eta, 0.0, None).astype(lda.dtype)
+    lda.sync_state()
+    return lda
 
 
 def _alpha(config: ModelConfig) -> float | list[float]:

@@ -1,6 +1,6 @@
-"""Tokenize: kept paragraphs and headings -> normalized tokens (nltk regexp tokenizer, stopwords, lemmas or stems, phrases).
+"""Tokenize: kept paragraphs and headings -> normalized tokens (a word regex, stopwords, lemmas or stems, phrases).
 
-Needs no downloaded data: nltk's RegexpTokenizer and stemmers are pure code, simplemma ships its tables.
+Needs no downloaded data: words are found by a regex, nltk's stemmers are pure code, simplemma ships its tables.
 Per-word work (stopword check, lemma/stem) is memoized per word type, which is where the time goes.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,10 @@ from pipeline.types import Lexicon, Paragraph, TokenSequence, Tokenized
 # Compiled with `re`, not nltk's RegexpTokenizer: nltk now runs every pattern through the `regex` package
 # with ReDoS guards, twice as slow, and this pattern cannot backtrack badly.
 WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
-_WORDS = re.compile(WORD_PATTERN)
+# Not nltk's RegexpTokenizer: it stops any call after 5 s of wall time (a guard against hostile patterns), so
+# one long paragraph (a 50 MB file without line breaks) failed on a busy machine; it is also twice as slow.
+# This pattern is linear.
+_WORD = re.compile(WORD_PATTERN)
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
 CONTEXT_REASONS = frozenset({"heading"})
@@ -88,7 +92,7 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
 
     def analyze(text: str) -> list[tuple[str, str]]:
         pairs = []
-        for word in _WORDS.findall(text.lower()):
+        for word in _WORD.findall(text.lower()):
             if word not in memo_pairs:
                 memo_pairs[word] = word_to_pair(word)
             pair = memo_pairs[word]
@@ -116,26 +120,29 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
     return terms
 
 
-def tokenize(paragraphs: list[Paragraph], config: TokenizeConfig, *, workers: int = 1) -> Tokenized:
+def tokenize(
+    paragraphs: list[Paragraph], config: TokenizeConfig, *, workers: int = 1, phraser: Any = None
+) -> Tokenized:
     """Tokens for every paragraph (empty for dropped ones but headings), then corpus phrases.
 
     The lexicon plays no part here: tokens, vocabulary and topics stay the same when only the lexicon changes,
-    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`). `workers` processes
-    share the work in order-preserving chunks; the result is the same for any number of them.
+    and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`). A fitted `phraser`
+    (a saved run's, applied to new documents) joins phrases instead of one learned from these paragraphs.
+    `workers` processes share the work in order-preserving chunks; the result is the same for any number.
     """
     texts = [p.text if p.kept or p.drop_reason in CONTEXT_REASONS else "" for p in paragraphs]
     _word_table(config.model_dump_json())  # built before workers fork, so they inherit it warm
     words, vocabulary, surfaces = _merge_chunks(map_chunks(tokenize_chunk, texts, config, workers=workers))
-    phraser = None
-    tokens = words
-    if config.phrases and len(words.ids):
+    if phraser is None and config.phrases and len(words.ids):
         phraser = learn_phrases(
             words, vocabulary, min_count=config.phrase_min_count, threshold=config.phrase_threshold, delimiter=PHRASE_JOIN
         )
+    tokens = words
+    if phraser is not None:
         words, tokens, vocabulary = _join_corpus_phrases(words, vocabulary, list(phraser.phrasegrams))
     present = np.unique(tokens.ids)
     surface = {vocabulary[i]: _surface(vocabulary[i], surfaces) for i in present.tolist()}
-    return Tokenized(tokens=tokens, words=words, vocabulary=vocabulary, surface=surface, phraser=phraser)
+    return Tokenized(token_ids=tokens, words=words, vocabulary=vocabulary, surface=surface, phraser=phraser)
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,7 @@ def tokenize_chunk(texts: list[str], config: TokenizeConfig) -> ChunkTokens:
     words: list[str] = []
     word_counts = np.zeros(len(texts) + 1, dtype=np.int64)
     for i, text in enumerate(texts):
-        found = _WORDS.findall(text.lower())
+        found = _WORD.findall(text.lower())
         words.extend(found)
         word_counts[i + 1] = len(found)
     codes = table.encode(words)
@@ -235,27 +242,32 @@ def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[s
 def _join_corpus_phrases(
     words: TokenSequence, vocabulary: list[str], phrases: list[str]
 ) -> tuple[TokenSequence, TokenSequence, list[str]]:
-    """Add the phrases to the (sorted) vocabulary, re-number the words, and join the phrases' word pairs."""
+    """Add the phrases to the (sorted) vocabulary, re-number the words, and join the phrases' word pairs.
+
+    Phrases of a saved phraser whose words these paragraphs lack cannot occur, and are left out."""
+    known = set(vocabulary)
+    pairs_of = {p: p.split(PHRASE_JOIN) for p in phrases}
+    phrases = [p for p, parts in pairs_of.items() if all(w in known for w in parts)]
     if not phrases:
         return words, words, vocabulary
-    combined = sorted({*vocabulary, *phrases})
+    combined = sorted(known.union(phrases))
     index = {t: i for i, t in enumerate(combined)}
     renumber = np.fromiter((index[t] for t in vocabulary), dtype=np.int32, count=len(vocabulary))
     words = TokenSequence(ids=renumber[words.ids], offsets=words.offsets)
-    pair_ids = {}
-    for phrase in phrases:
-        first, second = phrase.split(PHRASE_JOIN)
-        pair_ids[index[first] * len(combined) + index[second]] = index[phrase]
+    pair_ids = {index[pairs_of[p][0]] * len(combined) + index[pairs_of[p][1]]: index[p] for p in phrases}
     pairs = np.array(sorted(pair_ids), dtype=np.int64)
     joined = np.array([pair_ids[k] for k in pairs.tolist()], dtype=np.int32)
     return words, join_pairs(words, pairs, joined, len(combined)), combined
 
 
-def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]]) -> list[str]:
-    """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token."""
+def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]], longest: int | None = None) -> list[str]:
+    """Greedy longest-first joining of known multi-word terms, so seeds like "rule of law" match as one token.
+
+    `longest` (the most words in a phrase) spares a caller joining many paragraphs a scan of `phrases` for each.
+    """
     if not phrases:
         return tokens
-    longest = max(len(p) for p in phrases)
+    longest = longest or max(len(p) for p in phrases)
     joined, i = [], 0
     while i < len(tokens):
         for size in range(min(longest, len(tokens) - i), 1, -1):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
-from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.preprocessing import normalize
 
 from pipeline.config import VectorizeConfig
 from pipeline.sequences import count_matrix
@@ -22,7 +22,7 @@ def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig) -
     Terms are numbered as gensim would number them, so a model fitted on these counts is the one gensim
     would fit on token lists.
     """
-    tokens = tokenized.tokens
+    tokens = tokenized.token_ids
     all_counts = count_matrix(tokens.ids, tokens.offsets, len(tokenized.vocabulary))
     kept_rows = np.flatnonzero(kept)
     kept_counts = all_counts[kept_rows]
@@ -32,12 +32,31 @@ def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig) -
     counts.sort_indices()
     terms = [tokenized.vocabulary[i] for i in keep_ids.tolist()]
     dictionary = _dictionary(terms, doc_freq[keep_ids], kept_counts, keep_ids)
-    kept_counts = counts[kept_rows]
-    if kept_counts.nnz:
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(kept_counts).transform(counts)
-    else:
-        tfidf = counts.astype(float)
-    return Vectors(dictionary=dictionary, counts=counts, tfidf=sp.csr_matrix(tfidf), terms=terms)
+    return Vectors(dictionary=dictionary, counts=counts, tfidf=tfidf_matrix(counts, dictionary), terms=terms)
+
+
+def apply_vocabulary(tokenized: Tokenized, dictionary: Dictionary) -> Vectors:
+    """Bag-of-words and TF-IDF of every paragraph over a fitted vocabulary (this corpus's or a saved run's).
+
+    The idf comes from the document frequencies the Dictionary counted over the kept paragraphs it was built
+    from, so new documents are weighed against the corpus the vocabulary came from.
+    """
+    column_of_id = np.array([dictionary.token2id.get(t, -1) for t in tokenized.vocabulary], dtype=np.int64)
+    tokens = tokenized.token_ids
+    counts = count_matrix(column_of_id[tokens.ids] if len(column_of_id) else tokens.ids, tokens.offsets, len(dictionary))
+    terms = [dictionary[i] for i in range(len(dictionary))]
+    return Vectors(dictionary=dictionary, counts=counts, tfidf=tfidf_matrix(counts, dictionary), terms=terms)
+
+
+def tfidf_matrix(counts: sp.csr_matrix, dictionary: Dictionary) -> sp.csr_matrix:
+    """Sublinear tf (1 + log count) times smoothed idf (1 + log((n + 1) / (df + 1))), rows L2-normalized."""
+    doc_freq = np.array([dictionary.dfs.get(i, 0) for i in range(len(dictionary))], dtype=np.float64)
+    idf = np.log((dictionary.num_docs + 1) / (doc_freq + 1)) + 1.0
+    tf = counts.copy()
+    tf.data = np.log(tf.data) + 1.0
+    if not len(dictionary):  # nothing to weigh (sklearn's normalize refuses zero columns)
+        return tf
+    return sp.csr_matrix(normalize(tf @ sp.diags(idf), norm="l2"))
 
 
 def _filter_extremes(doc_freq: np.ndarray, num_docs: int, config: VectorizeConfig) -> np.ndarray:
@@ -59,6 +78,8 @@ def _dictionary(terms: list[str], doc_freq: np.ndarray, kept_counts: sp.csr_matr
     """A gensim Dictionary over `terms` with the statistics of the kept paragraphs."""
     dictionary = Dictionary()
     dictionary.token2id = {t: j for j, t in enumerate(terms)}
+    # Filled now, not on first lookup, so the saved Dictionary's bytes do not depend on which stages ran.
+    dictionary.id2token = dict(enumerate(terms))
     dictionary.dfs = dict(enumerate(doc_freq.tolist()))
     collection = np.asarray(kept_counts.sum(axis=0)).ravel()[keep_ids]
     dictionary.cfs = dict(enumerate(collection.astype(np.int64).tolist()))

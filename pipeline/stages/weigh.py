@@ -14,8 +14,8 @@ import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
 from pipeline.stages.label import top_per_column
-from pipeline.stages.learn import learn_themes
-from pipeline.types import Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel
+from pipeline.stages.learn import apply_theme_model, learn_themes
+from pipeline.types import Paragraph, ThemeModel, ThemeTerms, ThemeWeights, TopicLabels, TopicModel
 
 OTHER = "other"
 HEADING = "heading"
@@ -32,8 +32,11 @@ def weigh(
     config: LabelConfig,
     terms: list[str],
     surface: dict[str, str],
+    *,
+    theme_model: ThemeModel | None = None,
 ) -> ThemeWeights:
-    """Each row sums to 1 over themes + "other"; dropped paragraphs are all "other"."""
+    """Each row sums to 1 over themes + "other"; dropped paragraphs are all "other". A `theme_model` (a saved
+    run's, applied to new documents) gives the learned evidence instead of one learned from these paragraphs."""
     columns = [*themes, OTHER]
     kept = np.array([p.kept for p in paragraphs], dtype=bool)
     own = np.asarray(counts @ theme_terms.weights)
@@ -41,9 +44,15 @@ def weigh(
     if config.document_context:
         evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept))
     used_terms = explaining = theme_terms
+    learned_model = None
     if config.learn_iterations:
         rows = np.flatnonzero(kept)
-        learned = learn_themes(evidence[rows], counts[rows], _document_rows(paragraphs)[rows], config)
+        doc_rows = _document_rows(paragraphs)[rows]
+        if theme_model is None:
+            learned = learn_themes(evidence[rows], counts[rows], doc_rows, config)
+        else:
+            learned = apply_theme_model(theme_model, counts[rows], doc_rows, config)
+        learned_model = learned.model
         evidence[rows] += learned.evidence
         # Learned words join the theme's term list for explanations, seeds first.
         extra = top_per_column(learned.term_weights, config.expand_terms) * config.expand_weight
@@ -71,6 +80,7 @@ def weigh(
         document=document_weights(paragraphs, n_tokens, doc_ids, paragraph),
         paragraph_evidence=explain(counts, explaining, paragraph, kept, terms, surface),
         theme_terms=used_terms,
+        theme_model=learned_model,
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import CleanConfig
 from pipeline.errors import ConfigError
-from pipeline.stages.clean import clean, split_lines
+from pipeline.stages.clean import clean, shared_boilerplate, split_lines
 
 BODY = "The digital economy grew by ten percent last year, officials said."
 
@@ -172,6 +172,19 @@ def test_shared_line_threshold_is_configurable(make_document):
         "repeated_across_documents",
     )
     assert line_reasons(documents, CleanConfig(repeated_across_documents=False))[0][1][1] == ""
+
+
+def test_known_boilerplate_is_dropped_in_a_single_document(make_document):
+    teaser = "Follow our official account for more policy news today."
+    documents = [make_document(f"Title {i}\n\nBody of document {i} here.\n\n{teaser}\n", doc_id=f"d{i}") for i in range(3)]
+    known = shared_boilerplate(documents, clean(documents, CleanConfig()))
+    assert known == [teaser.lower()]
+    alone = [make_document(f"Another title\n\nA new body.\n\n{teaser.upper()}\n", doc_id="new")]
+    assert line_reasons(alone)[0][-1][1] == ""
+    (lines,) = clean(alone, CleanConfig(), known_boilerplate=frozenset(known))
+    assert lines[-1].drop_reason == "repeated_across_documents" and lines[1].drop_reason == ""
+    (lines,) = clean(alone, CleanConfig(repeated_across_documents=False), known_boilerplate=frozenset(known))
+    assert lines[-1].drop_reason == ""
 
 
 def test_shared_lines_match_ignoring_case_and_spacing(make_document):

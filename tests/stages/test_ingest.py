@@ -109,12 +109,6 @@ def test_utf8_bom_is_removed_from_text_and_title_but_hashed(write_corpus):
     assert (root / "bom.txt").read_text(encoding="utf-8-sig") == document.text
 
 
-def test_non_utf8_file_is_an_input_error_naming_it(write_corpus):
-    root = write_corpus({"latin1.txt": "caf\xe9\n".encode("latin-1")})
-    message = input_error(root)
-    assert "latin1.txt" in message and "not UTF-8" in message
-
-
 # --- dates, titles, metadata -------------------------------------------------------------------------------
 
 

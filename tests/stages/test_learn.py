@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
-from pipeline.stages.learn import learn_themes
+from pipeline.stages.learn import apply_theme_model, learn_themes
 
 SPACE = ["rocket", "orbit", "launch", "satellite", "capsule"]
 FRUIT = ["apple", "orchard", "harvest", "juice", "peach"]
@@ -67,3 +67,21 @@ def test_no_iterations_learns_nothing():
     counts, seeds, truth = corpus()
     learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(learn_iterations=0))
     assert not learned.evidence.any()
+
+
+def test_a_learned_model_gives_the_same_evidence_when_applied_again():
+    counts, seeds, truth = corpus()
+    doc_rows = np.arange(len(truth)) // 2  # pairs of paragraphs share a document
+    learned = learn_themes(seeds, counts, doc_rows, LabelConfig())
+    again = apply_theme_model(learned.model, counts, doc_rows, LabelConfig())
+    assert np.array_equal(again.evidence, learned.evidence)
+    assert np.array_equal(again.term_weights, learned.term_weights)
+    # One unseeded paragraph alone, without its corpus: the model still knows its theme.
+    alone = apply_theme_model(learned.model, counts[[2]], np.zeros(1, dtype=int), LabelConfig())
+    assert alone.evidence[0].argmax() == truth[2]
+
+
+def test_nothing_to_learn_gives_no_model():
+    counts, seeds, truth = corpus()
+    assert learn_themes(np.zeros_like(seeds), counts, np.arange(len(truth)), LabelConfig()).model is None
+    assert learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(learn_iterations=0)).model is None

@@ -24,7 +24,7 @@ def paragraphs(*texts: str, reasons: dict[int, str] | None = None) -> list[Parag
 
 def tokens_of(*texts: str, **settings) -> list[list[str]]:
     settings.setdefault("phrases", False)
-    return tokenize(paragraphs(*texts), TokenizeConfig(**settings)).token_lists()
+    return tokenize(paragraphs(*texts), TokenizeConfig(**settings)).tokens
 
 
 def test_lowercase_and_stopwords_removed():
@@ -66,7 +66,7 @@ def test_stopword_lists_are_selectable():
 
 def test_the_lexicon_plays_no_part_and_surfaces_are_the_written_forms():
     tokenized = tokenize(paragraphs("The Digital Economy and the industry.", "Rule of Law and regulations"), TokenizeConfig(phrases=False))
-    assert tokenized.token_lists() == [["digital", "economy", "industry"], ["rule", "law", "regulation"]]
+    assert tokenized.tokens == [["digital", "economy", "industry"], ["rule", "law", "regulation"]]
     assert tokenized.surface["regulation"] == "regulations"  # the form written in the text
     assert set(tokenized.surface) == {"digital", "economy", "industry", "rule", "law", "regulation"}
 
@@ -80,12 +80,21 @@ def test_frequent_collocations_are_learned_as_phrases():
         "Rivers flood every spring season.",
     ]
     tokenized = tokenize(paragraphs(*texts), TokenizeConfig())
-    assert all("machine_learn" in tokens for tokens in tokenized.token_lists()[:4])
-    assert tokenized.token_lists()[4] == ["river", "flood", "spring", "season"]
+    assert all("machine_learn" in tokens for tokens in tokenized.tokens[:4])
+    assert tokenized.tokens[4] == ["river", "flood", "spring", "season"]
     assert tokenized.surface["machine_learn"] == "machine learning"
     assert tokenized.phraser is not None
     without = tokenize(paragraphs(*texts), TokenizeConfig(phrases=False))
-    assert without.token_lists()[0][:2] == ["machine", "learn"] and without.phraser is None
+    assert without.tokens[0][:2] == ["machine", "learn"] and without.phraser is None
+
+
+def test_a_given_phraser_is_applied_instead_of_learning_one():
+    texts = [f"{place} adopt machine learning today." for place in ("Cities", "Schools", "Farms", "Ports")]
+    learned = tokenize(paragraphs(*texts), TokenizeConfig()).phraser
+    new = tokenize(paragraphs("Machine learning again.", "Rivers flood."), TokenizeConfig(), phraser=learned)
+    assert new.tokens == [["machine_learn"], ["river", "flood"]]
+    assert new.phraser is learned
+    assert tokenize(paragraphs("Machine learning again."), TokenizeConfig()).tokens == [["machine", "learn"]]
 
 
 def test_tokens_align_with_paragraphs_and_dropped_ones_are_empty():
@@ -93,7 +102,7 @@ def test_tokens_align_with_paragraphs_and_dropped_ones_are_empty():
     tokenized = tokenize(
         paragraphs(*texts, reasons={1: "repeated_across_documents"}), TokenizeConfig(phrases=False)
     )
-    assert tokenized.token_lists() == [["network", "security", "matter"], [], ["data", "security"]]
+    assert tokenized.tokens == [["network", "security", "matter"], [], ["data", "security"]]
     assert "homepage" not in tokenized.surface
 
 
@@ -120,7 +129,7 @@ def test_tokenize_needs_no_network(monkeypatch):
             paragraphs("Regulations of the digital economy", "The digital economy of regulations", "Regulations grow"),
             TokenizeConfig(normalize=normalize),
         )
-        assert tokenized.token_lists()[0], normalize
+        assert tokenized.tokens[0], normalize
 
 
 def test_worker_processes_and_chunking_do_not_change_the_result(monkeypatch):
@@ -129,5 +138,5 @@ def test_worker_processes_and_chunking_do_not_change_the_result(monkeypatch):
     monkeypatch.setattr("pipeline.stages.chunks.CHUNK_CHARS", 100)
     two = tokenize(paragraphs(*texts), TokenizeConfig(phrase_min_count=2), workers=2)
     assert two.vocabulary == one.vocabulary and two.surface == one.surface
-    assert np.array_equal(two.tokens.ids, one.tokens.ids) and np.array_equal(two.tokens.offsets, one.tokens.offsets)
+    assert np.array_equal(two.token_ids.ids, one.token_ids.ids) and np.array_equal(two.token_ids.offsets, one.token_ids.offsets)
     assert "machine_learn" in one.vocabulary

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.config import VectorizeConfig
-from pipeline.stages.vectorize import vectorize
+from pipeline.stages.vectorize import apply_vocabulary, vectorize
 from pipeline.types import Tokenized
 
 # Paragraph frequencies over the five kept rows: common 4, alpha 3, beta 3, gamma 1, delta 1, seedterm 1.
@@ -67,6 +67,26 @@ def test_rare_term_weighs_more_than_a_common_one_in_the_same_row():
     index = {t: j for j, t in enumerate(vectors.terms)}
     assert row[index["alpha"]] == pytest.approx(row[index["beta"]])
     assert row[index["alpha"]] > row[index["common"]] > 0
+
+
+def test_tfidf_matches_scikit_learn_fitted_on_the_kept_rows():
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    vectors = vectors_for(no_below=1, no_above=1.0)
+    kept_rows = vectors.counts[np.flatnonzero(KEPT)]
+    expected = TfidfTransformer(sublinear_tf=True).fit(kept_rows).transform(vectors.counts).toarray()
+    assert np.allclose(vectors.tfidf.toarray(), expected, rtol=0, atol=1e-12)
+
+
+def test_a_saved_vocabulary_weighs_new_paragraphs_with_the_corpus_idf():
+    vectors = vectors_for(no_below=1, no_above=1.0)
+    new = apply_vocabulary(Tokenized.from_lists([["alpha", "unknown", "common"], []]), vectors.dictionary)
+    assert new.terms == vectors.terms
+    index = {t: j for j, t in enumerate(new.terms)}
+    assert new.bow[0] == sorted([(index["alpha"], 1), (index["common"], 1)])
+    same_row = apply_vocabulary(Tokenized.from_lists([TOKENS[0]]), vectors.dictionary)
+    assert np.allclose(same_row.tfidf.toarray(), vectors.tfidf[0].toarray())
+    assert new.tfidf[1].nnz == 0
 
 
 def test_no_terms_left_gives_empty_matrices():
