@@ -75,9 +75,15 @@ class RecordingReporter:
 
 
 def peak_rss_mb() -> tuple[float, float]:
-    """Peak resident memory of this process and of its largest child (Linux reports kilobytes)."""
+    """Peak resident memory of this process and of its largest child, in MB.
+
+    Linux carries ru_maxrss over exec, so a child started from a big parent would report the parent's peak:
+    this process's own peak is read from VmHWM (reset at exec) where the system has it."""
+    status = Path("/proc/self/status")
+    lines = status.read_text().splitlines() if status.exists() else []
+    own = [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")]
     return (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        own[0] if own else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     )
 
@@ -223,7 +229,7 @@ def measure(size: str, config: Config, bare: bool, reference_passes: int) -> dic
         run, wall_s = in_child("run", config)
         result = {"size": size, "wall_s": wall_s, **run}
         if bare:
-            print(f"size {size}: bare gensim fit and coherence", file=sys.stderr, flush=True)
+            print(f"size {size}: bare model fit and coherence", file=sys.stderr, flush=True)
             result.update(in_child("bare", config, run["run_dir"], str(reference_passes))[0])
         result["mb"] = sum(p.stat().st_size for p in folder.glob("*.txt")) / 1e6 if size != "all" else \
             sum(p.stat().st_size for p in CORPUS.rglob("*.txt")) / 1e6
@@ -240,7 +246,7 @@ def print_tables(results: list[dict[str, Any]]) -> None:
     print("\nthroughput, memory, quality")
     head = ("size", "paragraphs", "MB", "tokens", "prep_s", "MB/s", "tokens/s", "rss_MB", "workers_MB",
             "c_npmi", "bare_s", "ratio", "bare_npmi", "gensim_s", "gensim_npmi")
-    print("".join(f"{h:>11}" for h in head))
+    print("".join(f"{h:>12}" for h in head))
     for r in results:
         prep = sum(r["seconds"][s] for s in PREPROCESSING)
         tokens = r["counts"]["tokenize"]["tokens"]
@@ -249,7 +255,7 @@ def print_tables(results: list[dict[str, Any]]) -> None:
                  f"{r.get('run_c_npmi', float('nan')):.3f}", f"{r.get('bare_s', float('nan')):.1f}",
                  f"{r['wall_s'] / r['bare_s']:.2f}" if "bare_s" in r else "-", f"{r.get('bare_c_npmi', float('nan')):.3f}",
                  f"{r.get('gensim_s', float('nan')):.1f}", f"{r.get('gensim_c_npmi', float('nan')):.3f}")
-        print("".join(f"{c:>11}" for c in cells))
+        print("".join(f"{c:>12}" for c in cells))
 
 
 def main() -> None:
