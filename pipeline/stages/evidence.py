@@ -37,9 +37,34 @@ def evidence_counts(tokenized: Tokenized, vectors: Vectors, theme_terms: dict[st
 
 
 def seed_matrix(evidence: EvidenceCounts, theme_terms: dict[str, list[str]]) -> np.ndarray:
-    """terms x themes: 1 where the term is one of the theme's seeds."""
+    """terms x themes: 1 where the term is one of the theme's seeds. A corpus phrase that is no seed but joins
+    seeds ("ideological work", "law and regulation") counts each seed inside it, as the words would have
+    counted had the tokenizer not joined them."""
     column = {t: j for j, t in enumerate(evidence.terms)}
     seeds = np.zeros((len(evidence.terms), len(theme_terms)))
+    themes_of: dict[tuple[str, ...], list[int]] = {}
     for j, terms in enumerate(theme_terms.values()):
         seeds[[column[t] for t in terms], j] = 1.0
+        for t in terms:
+            themes_of.setdefault(tuple(t.split(PHRASE_JOIN)), []).append(j)
+    longest = max(map(len, themes_of), default=0)
+    for i, term in enumerate(evidence.terms):
+        parts = tuple(term.split(PHRASE_JOIN))
+        if len(parts) > 1 and parts not in themes_of:
+            for found in _seeds_within(parts, themes_of, longest):
+                seeds[i, themes_of[found]] += 1.0
     return seeds
+
+
+def _seeds_within(parts: tuple[str, ...], seeds: dict[tuple[str, ...], list[int]], longest: int) -> list[tuple[str, ...]]:
+    """The seeds found in a phrase's words, left to right, the longest first at each position."""
+    found, i = [], 0
+    while i < len(parts):
+        for n in range(min(longest, len(parts) - i), 0, -1):
+            if parts[i : i + n] in seeds:
+                found.append(parts[i : i + n])
+                i += n
+                break
+        else:
+            i += 1
+    return found

@@ -61,3 +61,19 @@ def test_learned_phrases_keep_their_vocabulary_counts():
     assert "machine_learn" in vectors.terms
     column = vectors.terms.index("machine_learn")
     assert np.array_equal(evidence.counts[:, column].toarray(), vectors.counts[:, column].toarray())
+
+
+
+def test_corpus_phrase_joining_seeds_counts_for_each_seed_inside():
+    # The tokenizer joins "industry statute"; both words are seeds (of two themes) and must still count.
+    texts = ["industry statute applies", "industry statute again", "industry statute more", "a statute"]
+    paragraphs = [Paragraph("d", i, 0, len(t), t) for i, t in enumerate(texts)]
+    config = TokenizeConfig(phrases=True, phrase_min_count=2, phrase_threshold=-0.9)
+    tokenized = tokenize(paragraphs, config)
+    vectors = vectorize(tokenized, [True] * len(texts), VectorizeConfig(no_below=2, no_above=1.0))
+    terms = seed_terms(LEXICON, build_analyzer(config))
+    evidence = evidence_counts(tokenized, vectors, terms)
+    assert "industry_statute" in evidence.terms
+    seeds = seed_matrix(evidence, terms)
+    assert seeds[evidence.terms.index("industry_statute")].tolist() == [1.0, 1.0]
+    assert seeds[evidence.terms.index("statute")].tolist() == [0.0, 1.0]
