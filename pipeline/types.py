@@ -22,6 +22,9 @@ class Document:
     date: str = ""  # ISO YYYY-MM-DD or ""
     metadata: dict[str, str] = field(default_factory=dict)
     encoding: str = "utf-8"  # how the file's bytes were decoded into `text` (utf-8-sig, utf-16, cp1252, ...)
+    # False when `title` is only a table row's first line, shown for want of a title column: such a line is
+    # text (a post's opening sentence, a short item's only line), not a heading for the cleaner to drop.
+    title_is_heading: bool = True
 
 
 class Line(NamedTuple):

@@ -111,15 +111,19 @@ def shared_boilerplate(documents: list[Document], lines: list[list[Line]]) -> li
 
 
 Rules = list[tuple[str, Callable[[_Context], bool]]]
+# Rules that judge a line by its shape and place, which mean nothing when the line is the whole document.
+_SHAPE_RULES = frozenset({"title", "heading", "byline"})
 
 
 def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled: bool) -> list[Line]:
     spans = split_lines(doc.text)
     norms = [normalize_line(doc.text[s:e]) for s, e in spans]
     in_doc = Counter(norms)
-    title_norm = normalize_line(_LEADING_DATE.sub("", doc.title))
+    title_norm = normalize_line(_LEADING_DATE.sub("", doc.title)) if doc.title_is_heading else ""
     # Gap i precedes line i; the document's edges count as blank lines.
     blank_gap = [True, *(has_blank_line(doc.text[a[1] : b[0]]) for a, b in zip(spans, spans[1:])), True]
+    # A document of one line is all text: no title, heading or byline to take away from it.
+    active = [(name, rule) for name, rule in rules if name not in _SHAPE_RULES] if len(spans) == 1 else rules
     lines = []
     for i, ((start, end), norm) in enumerate(zip(spans, norms)):
         ctx = _Context(
@@ -132,7 +136,7 @@ def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled
             repeats_in_doc=in_doc[norm],
             shared_across_documents=norm in shared,
         )
-        lines.append(Line(doc.doc_id, start, end, _first_reason(rules, ctx) if enabled else ""))
+        lines.append(Line(doc.doc_id, start, end, _first_reason(active, ctx) if enabled else ""))
     return lines
 
 

@@ -247,6 +247,7 @@ def _read_table(path: Path, text: str, encoding: str, config: IngestConfig) -> l
                 date=find_date(text) or _metadata_date(metadata, config.date_field),
                 metadata=metadata,
                 encoding=encoding,
+                title_is_heading=bool(title),
             )
         )
     return documents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -103,6 +104,21 @@ def test_each_rule_has_a_switch(make_document, switch, reason):
 def test_disabled_cleaner_keeps_every_line(make_document):
     (reasons,) = line_reasons([make_document(ARTICLE)], CleanConfig(enabled=False, extra_patterns=["QR code"]))
     assert reasons == [(text, "") for text, _ in EXPECTED_REASONS]
+
+
+def test_one_line_document_is_all_text(make_document):
+    # A short item (a headline-like post, a CSV row) must not lose its only line to the title or heading rule.
+    (reasons,) = line_reasons([make_document("Markets rally as tech shares surge")])
+    assert reasons == [("Markets rally as tech shares surge", "")]
+
+
+def test_row_first_line_shown_as_title_is_not_dropped(make_document):
+    opening = "I agree with the post above."
+    document = make_document(f"{opening}\n\nBut the figures say otherwise, as anyone can check.")
+    as_row = dataclasses.replace(document, title_is_heading=False)
+    (file_reasons,) = line_reasons([document])
+    (row_reasons,) = line_reasons([as_row])
+    assert file_reasons[0] == (opening, "title") and row_reasons[0] == (opening, "")
 
 
 def test_title_with_leading_date_matches_its_header_lines(make_document):

@@ -187,6 +187,8 @@ def test_jsonl_rows_with_id_title_and_text_columns(write_corpus):
     assert [d.source for d in documents] == [f"{path}#1", f"{path}#3"]
     assert documents[0].metadata == {"uid": "first", "headline": "Headline one", "date": "2021-05-06"}
     assert documents[1].metadata == {"uid": "second", "lang": "en"}
+    # A title column's title is a heading the cleaner may drop; a row's first line shown as title is text.
+    assert [d.title_is_heading for d in documents] == [True, False]
 
 
 def test_jsonl_with_crlf_line_endings(write_corpus):
