@@ -107,7 +107,7 @@ class ModelConfig(Section):
 
 class LabelConfig(Section):
     method: Literal["hybrid", "lexicon", "topics"] = Field(
-        "hybrid", description="paragraph weights from lexicon evidence, topic proportions, or a blend of both"
+        "lexicon", description="paragraph weights from lexicon evidence (seeds and learned words), topic proportions, or a blend of both"
     )
     other_threshold: float = Field(
         0.5, ge=0, description='theme evidence a paragraph needs to outweigh "other"; higher = more "other"'
@@ -131,6 +131,9 @@ class LabelConfig(Section):
     )
     learn_weight: float = Field(
         1.5, ge=0, description="learned evidence per nat of topicality (how much better the theme models fit than the background)"
+    )
+    learn_smoothing: float = Field(
+        2000.0, gt=0, description="prior mass, in word occurrences, pulling each theme's learned word model toward the corpus's own (Dirichlet smoothing): a rare word cannot define a theme"
     )
     min_score: float = Field(
         0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from pipeline.config import LabelConfig
 from pipeline.types import ThemeModel
 
-SMOOTHING = 0.1
+BACKGROUND_SMOOTHING = 0.1  # keeps words absent from the kept paragraphs (seeds only elsewhere) finite
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,21 @@ def learn_themes(
     if not seed_evidence.any():  # no seed occurs anywhere: nothing to learn from, so no theme gains evidence
         return Learned(np.zeros_like(seed_evidence), np.zeros((counts.shape[1], seed_evidence.shape[1])))
     presence = _presence(counts)
-    background = np.asarray(presence.sum(axis=0)).ravel() + SMOOTHING
+    background = np.asarray(presence.sum(axis=0)).ravel() + BACKGROUND_SMOOTHING
     log_background = np.log(background / background.sum())
     learned = np.zeros_like(seed_evidence)
     model = None
     for _ in range(config.learn_iterations):
         current = seed_evidence + learned
         share = current / (current.sum(axis=1, keepdims=True) + config.other_threshold)
-        stats = np.asarray(presence.T @ share).T + SMOOTHING
+        # Smoothing toward the background (Zhai & Lafferty, 2001): additive smoothing gave every rare word the
+        # same positive log-ratio for every theme, so rare words made any paragraph look topical.
+        stats = np.asarray(presence.T @ share).T
+        # The prior's weight is fixed in word occurrences, so a theme seen in little text stays close to the
+        # background (little learned) and one seen in much text speaks for itself.
+        prior = config.learn_smoothing * np.exp(log_background)
         model = ThemeModel(
-            log_phi=np.log(stats / stats.sum(axis=1, keepdims=True)),
+            log_phi=np.log((stats + prior) / (stats.sum(axis=1, keepdims=True) + config.learn_smoothing)),
             log_prior=np.log(share.sum(axis=0) / max(share.sum(), 1e-12) + 1e-12),
             log_background=log_background,
         )

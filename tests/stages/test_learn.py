@@ -13,6 +13,9 @@ FRUIT = ["apple", "orchard", "harvest", "juice", "peach"]
 GENERIC = ["people", "work", "year", "new", "good"]
 TERMS = SPACE + FRUIT + GENERIC
 SEEDS = {"rocket": 0, "apple": 1}
+# The toy corpus holds about 100 word occurrences; the default prior (2000) would rightly keep its word models
+# at the background, so the tests give it a prior its size.
+TOY = {"learn_smoothing": 10.0}
 
 
 def corpus():
@@ -39,7 +42,7 @@ def corpus():
 
 def test_unseeded_on_theme_paragraphs_get_their_theme():
     counts, seeds, truth = corpus()
-    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(document_context=0.0))
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(document_context=0.0, **TOY))
     unseeded = (seeds.sum(axis=1) == 0) & (truth >= 0)
     assert unseeded.any()
     assert np.array_equal(learned.evidence[unseeded].argmax(axis=1), truth[unseeded])
@@ -47,7 +50,7 @@ def test_unseeded_on_theme_paragraphs_get_their_theme():
 
 def test_generic_paragraphs_get_less_learned_evidence_than_on_theme_ones():
     counts, seeds, truth = corpus()
-    config = LabelConfig(document_context=0.0)
+    config = LabelConfig(document_context=0.0, **TOY)
     learned = learn_themes(seeds, counts, np.arange(len(truth)), config)
     total = learned.evidence.sum(axis=1)
     assert total[truth == -1].max() < total[(truth >= 0) & (seeds.sum(axis=1) == 0)].min()
@@ -56,7 +59,7 @@ def test_generic_paragraphs_get_less_learned_evidence_than_on_theme_ones():
 
 def test_learned_term_weights_favour_co_occurring_words():
     counts, seeds, truth = corpus()
-    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig())
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(**TOY))
     assert learned.term_weights.shape == (len(TERMS), 2)
     assert learned.term_weights[TERMS.index("capsule"), 0] > learned.term_weights[TERMS.index("capsule"), 1]
     assert learned.term_weights[TERMS.index("juice"), 1] > learned.term_weights[TERMS.index("juice"), 0]
@@ -65,23 +68,35 @@ def test_learned_term_weights_favour_co_occurring_words():
 
 def test_no_iterations_learns_nothing():
     counts, seeds, truth = corpus()
-    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(learn_iterations=0))
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(learn_iterations=0, **TOY))
     assert not learned.evidence.any()
 
 
 def test_a_learned_model_gives_the_same_evidence_when_applied_again():
     counts, seeds, truth = corpus()
     doc_rows = np.arange(len(truth)) // 2  # pairs of paragraphs share a document
-    learned = learn_themes(seeds, counts, doc_rows, LabelConfig())
-    again = apply_theme_model(learned.model, counts, doc_rows, LabelConfig())
+    learned = learn_themes(seeds, counts, doc_rows, LabelConfig(**TOY))
+    again = apply_theme_model(learned.model, counts, doc_rows, LabelConfig(**TOY))
     assert np.array_equal(again.evidence, learned.evidence)
     assert np.array_equal(again.term_weights, learned.term_weights)
     # One unseeded paragraph alone, without its corpus: the model still knows its theme.
-    alone = apply_theme_model(learned.model, counts[[2]], np.zeros(1, dtype=int), LabelConfig())
+    alone = apply_theme_model(learned.model, counts[[2]], np.zeros(1, dtype=int), LabelConfig(**TOY))
     assert alone.evidence[0].argmax() == truth[2]
 
 
 def test_nothing_to_learn_gives_no_model():
     counts, seeds, truth = corpus()
-    assert learn_themes(np.zeros_like(seeds), counts, np.arange(len(truth)), LabelConfig()).model is None
-    assert learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(learn_iterations=0)).model is None
+    assert learn_themes(np.zeros_like(seeds), counts, np.arange(len(truth)), LabelConfig(**TOY)).model is None
+    assert learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(learn_iterations=0, **TOY)).model is None
+
+
+def test_words_the_corpus_barely_has_get_no_theme_weight():
+    # Smoothing toward the background: a word absent from the paragraphs (a seed found only in dropped text)
+    # or seen once says nothing about any theme. Additive smoothing gave both a positive weight for every theme.
+    counts, seeds, truth = corpus()
+    absent = sp.csr_matrix((counts.shape[0], 1))
+    once = sp.csr_matrix(([1.0], ([0], [0])), shape=(counts.shape[0], 1))
+    wider = sp.hstack([counts, absent, once]).tocsr()
+    learned = learn_themes(seeds, wider, np.arange(len(truth)), LabelConfig(document_context=0.0, **TOY))
+    assert not learned.term_weights[-2].any()
+    assert learned.term_weights[-1].max() < learned.term_weights[TERMS.index("orbit"), 0]

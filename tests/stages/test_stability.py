@@ -12,11 +12,11 @@ from pipeline.types import ThemeWeights
 from .planted import FAINT_LEXICON, LEXICON, planted_paragraphs, planted_vectors, with_faint_theme
 
 
-def replicate_run(paragraphs, lexicon, model_config, seed=1):
+def replicate_run(paragraphs, lexicon, model_config, seed=1, label_config=LabelConfig()):
     """The runner's model -> label -> weigh -> stability sequence on planted paragraphs."""
     tokenized, terms, kept, vectors = planted_vectors(paragraphs, lexicon)
     replicates = fit_replicates(vectors, kept, terms, model_config, seed=seed, n_jobs=1)
-    config = LabelConfig()
+    config = label_config
     labels = [label_topics(m, vectors, terms, config) for m in replicates]
     evidence = evidence_counts(tokenized, vectors, terms)
     expanded = expand_lexicon(evidence.counts, seed_matrix(evidence, terms), config)
@@ -72,11 +72,19 @@ def test_alignment_matches_permuted_topics_and_scores_identical_replicates_one()
 
 def test_combined_weights_are_the_mean_with_an_interval_around_it():
     config = ModelConfig(num_topics=3, passes=20, seeded=False, seeds=5)
-    _, combined, _, stability = replicate_run(with_faint_theme(planted_paragraphs()), FAINT_LEXICON, config)
+    hybrid = LabelConfig(method="hybrid")
+    _, combined, _, stability = replicate_run(with_faint_theme(planted_paragraphs()), FAINT_LEXICON, config, 1, hybrid)
     assert (combined.document_lo <= combined.document).all() and (combined.document <= combined.document_hi).all()
     assert np.allclose(combined.paragraph.sum(axis=1), 1.0)
     assert (stability.mean_interval >= 0).all()
     assert (combined.document_hi - combined.document_lo).max() > 0  # the seeds do move the hybrid weights
+
+
+def test_lexicon_weights_do_not_depend_on_the_topic_model_seed():
+    config = ModelConfig(num_topics=3, passes=20, seeded=False, seeds=3)
+    _, combined, _, stability = replicate_run(with_faint_theme(planted_paragraphs()), FAINT_LEXICON, config)
+    assert np.allclose(combined.document_lo, combined.document_hi, rtol=0, atol=1e-12)
+    assert np.isfinite(stability.stability).any()  # the topics' own stability is still reported
 
 
 def test_one_replicate_passes_through_unchanged():
