@@ -138,7 +138,7 @@ def read_run_csv(
 
 
 def read_run_csv_parts(
-    path: Path, required: tuple[str, ...], numeric: list[str] | tuple[str, ...] = (), part_rows: int = 50_000
+    path: Path, required: tuple[str, ...], numeric: list[str] | tuple[str, ...] = (), part_rows: int = 10_000
 ) -> Iterator[pd.DataFrame]:
     """`read_run_csv` a part of `part_rows` rows at a time (the row index runs on across parts), for tables too
     large to hold at once: a whole corpus's paragraphs.csv."""
