@@ -78,7 +78,8 @@ def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory of this process and of its largest child, in MB.
 
     Linux carries ru_maxrss over exec, so a child started from a big parent would report the parent's peak:
-    this process's own peak is read from VmHWM (reset at exec) where the system has it."""
+    this process's own peak is read from VmHWM (reset at exec) where the system has it. A forked worker's
+    figure starts from this process's peak at the fork and counts the pages the two share."""
     status = Path("/proc/self/status")
     lines = status.read_text().splitlines() if status.exists() else []
     own = [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")]
@@ -89,8 +90,14 @@ def peak_rss_mb() -> tuple[float, float]:
 
 
 def child_run(config: Config) -> dict[str, Any]:
+    import platform
+
     from pipeline.runner import run
 
+    # gensim stamps every saved model with platform.platform(), which runs `uname -p` in a child process the
+    # first time; a forked child's peak RSS starts at its parent's, so that child would report the run's peak
+    # so far as a worker's. Asked once here, the answer is cached and only the tokenize workers remain.
+    platform.platform()
     reporter = RecordingReporter()
     result = run(config, reporter)
     rss, workers_rss = peak_rss_mb()

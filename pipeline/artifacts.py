@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -50,6 +51,7 @@ BOILERPLATE_FILE = "boilerplate.txt"
 LEARNED_DIR = "learned"
 LEARNED_ARRAYS = ("log_phi", "log_prior", "log_background")
 KEPT = "kept"
+_LONE_CR = re.compile("\r(?!\n)")
 PACKAGES = ("theme-pipeline", "gensim", "scikit-learn", "nltk", "simplemma", "numpy", "scipy", "pandas", "pydantic")
 
 
@@ -140,11 +142,23 @@ def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT)
     # Python's csv writer quotes a field for "\n" but not for a lone "\r" (old Mac line ends inside a
     # paragraph), which pandas and R read as the end of a row: then every text field is quoted.
     texts = frame.select_dtypes(exclude="number")
-    lone_cr = any(texts[c].astype(str).str.contains("\r(?!\n)", regex=True).any() for c in texts.columns)
+    lone_cr = any(_has_lone_cr(texts[c]) for c in texts.columns)
     frame.to_csv(
         path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8",
         quoting=csv.QUOTE_NONNUMERIC if lone_cr else csv.QUOTE_MINIMAL,
     )
+
+
+def _has_lone_cr(column: pd.Series) -> bool:
+    """Whether a cell holds a "\r" not followed by "\n"; looked for cell by cell, without a converted copy of the
+    column (a corpus's text). Cells that are not strings (numbers, flags) print without one."""
+    return any(isinstance(value, str) and "\r" in value and _LONE_CR.search(value) for value in column)
+
+
+def text_column(values: Iterable[str]) -> pd.Series:
+    """A column of strings that refers to them: pandas' string dtype would copy a whole corpus's text (into Arrow
+    buffers when pyarrow is installed) for a table that is only written out."""
+    return pd.Series(list(values), dtype=object)
 
 
 def write_files(folder: Path, files: dict[str, pd.DataFrame | str]) -> list[Path]:
@@ -181,20 +195,20 @@ def paragraph_table(
     dominant = [columns[int(np.argmax(row))] for row in weights.paragraph]
     frame = pd.DataFrame(
         {
-            "doc_id": [p.doc_id for p in paragraphs],
-            "source": [source[p.doc_id] for p in paragraphs],
+            "doc_id": text_column(p.doc_id for p in paragraphs),
+            "source": text_column(source[p.doc_id] for p in paragraphs),
             "paragraph": [p.index for p in paragraphs],
             "start": [p.start for p in paragraphs],
             "end": [p.end for p in paragraphs],
             "n_tokens": tokenized.token_ids.lengths(),
-            "status": [KEPT if p.kept else p.drop_reason for p in paragraphs],
-            "dominant_theme": dominant,
+            "status": text_column(KEPT if p.kept else p.drop_reason for p in paragraphs),
+            "dominant_theme": text_column(dominant),
         }
     )
     frame = pd.concat([frame, pd.DataFrame(weights.paragraph, columns=columns)], axis=1)
     if weights.paragraph_evidence:
-        frame["evidence"] = weights.paragraph_evidence
-    frame["text"] = [p.text for p in paragraphs]
+        frame["evidence"] = text_column(weights.paragraph_evidence)
+    frame["text"] = text_column(p.text for p in paragraphs)
     return frame
 
 

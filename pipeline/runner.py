@@ -50,7 +50,7 @@ class Prepared:
 
     lexicon: Lexicon
     documents: list[Document]
-    lines: list
+    boilerplate: list[str]  # the normalized lines cleaning found shared across documents (`themes infer` drops them)
     paragraphs: list[Paragraph]
     tokenized: Tokenized
     theme_terms: dict[str, list[str]]
@@ -114,21 +114,7 @@ class Stages:
 def prepare(config: Config, stages: Stages) -> Prepared:
     """ingest -> clean -> segment -> tokenize -> vectorize (cached like any stage), and the lexicon's seeds."""
     lexicon = load_lexicon(config.lexicon)
-    with stages.stage("ingest") as counts:
-        files = artifacts.describe_files(input_files(config.ingest))
-        documents = stages.cached("ingest", lambda: ingest(config.ingest), parts=[config.ingest, files])
-        counts["documents"] = len(documents)
-    with stages.stage("clean") as counts:
-        lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
-        counts["lines"] = sum(map(len, lines))
-        counts["lines_dropped"] = sum(1 for doc in lines for line in doc if line.drop_reason)
-    with stages.stage("segment") as counts:
-        paragraphs = stages.cached(
-            "segment", lambda: segment(documents, lines, config.segment), after=["clean"], parts=[config.segment]
-        )
-        counts["paragraphs"] = len(paragraphs)
-        counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
-        check_paragraphs(documents, paragraphs)
+    files, documents, boilerplate, paragraphs = _segmented(config, stages)
     with stages.stage("tokenize") as counts:
         # workers is left out of the key: the tokens are the same for any number of them.
         tokenized = stages.cached(
@@ -144,7 +130,28 @@ def prepare(config: Config, stages: Stages) -> Prepared:
         counts["vocabulary"] = len(vectors.terms)
         check_vocabulary(tokenized, kept, vectors, config.vectorize)
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
-    return Prepared(lexicon, documents, lines, paragraphs, tokenized, theme_terms, kept, vectors, files)
+    return Prepared(lexicon, documents, boilerplate, paragraphs, tokenized, theme_terms, kept, vectors, files)
+
+
+def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], list[str], list[Paragraph]]:
+    """ingest -> clean -> segment: the input files, documents, shared boilerplate lines and paragraphs. The
+    cleaned lines end here: a large corpus has millions, and later stages need only the boilerplate among them."""
+    with stages.stage("ingest") as counts:
+        files = artifacts.describe_files(input_files(config.ingest))
+        documents = stages.cached("ingest", lambda: ingest(config.ingest), parts=[config.ingest, files])
+        counts["documents"] = len(documents)
+    with stages.stage("clean") as counts:
+        lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
+        counts["lines"] = sum(map(len, lines))
+        counts["lines_dropped"] = sum(1 for doc in lines for line in doc if line.drop_reason)
+    with stages.stage("segment") as counts:
+        paragraphs = stages.cached(
+            "segment", lambda: segment(documents, lines, config.segment), after=["clean"], parts=[config.segment]
+        )
+        counts["paragraphs"] = len(paragraphs)
+        counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
+        check_paragraphs(documents, paragraphs)
+    return files, documents, shared_boilerplate(documents, lines), paragraphs
 
 
 def run(
@@ -155,7 +162,7 @@ def run(
     cache = StageCache.for_config(config)
     stages = Stages(reporter or SilentReporter(), cache)
     prepared = prepare(config, stages)
-    lexicon, documents, lines, paragraphs = prepared.lexicon, prepared.documents, prepared.lines, prepared.paragraphs
+    lexicon, documents, paragraphs = prepared.lexicon, prepared.documents, prepared.paragraphs
     tokenized, theme_terms, kept, vectors = prepared.tokenized, prepared.theme_terms, prepared.kept, prepared.vectors
     with stages.stage("model") as counts:
         # The lexicon's only way into the model is an explicit choice to seed topics with it.
@@ -227,7 +234,7 @@ def run(
             (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
             artifacts.save_models(folder.path, tokenized, vectors, topic_model)
             artifacts.save_for_infer(
-                folder.path, lexicon, evidence.terms, expanded, weights.theme_model, shared_boilerplate(documents, lines)
+                folder.path, lexicon, evidence.terms, expanded, weights.theme_model, prepared.boilerplate
             )
             artifacts.write_manifest(
                 folder.path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -129,14 +130,48 @@ def read_run_csv(
     Ids, names, dates and metadata are read as text (a year "1995" or a title "2024" stays a string); other
     columns as pandas infers them, and each of `numeric` must come out as numbers.
     """
+    try:
+        frame = pd.read_csv(path, **_csv_options(path), nrows=nrows)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
+        raise _unreadable(path, exc) from None
+    return _checked(frame, path, required, numeric)
+
+
+def read_run_csv_parts(
+    path: Path, required: tuple[str, ...], numeric: list[str] | tuple[str, ...] = (), part_rows: int = 10_000
+) -> Iterator[pd.DataFrame]:
+    """`read_run_csv` a part of `part_rows` rows at a time (the row index runs on across parts), for tables too
+    large to hold at once: a whole corpus's paragraphs.csv."""
+    parts = pd.read_csv(path, **_csv_options(path), chunksize=part_rows)
+    while True:
+        try:
+            part = next(parts)
+        except StopIteration:
+            return
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _unreadable(path, exc) from None
+        yield _checked(part, path, required, numeric)
+
+
+def _csv_options(path: Path) -> dict[str, Any]:
+    """How every run table is read: text columns as text, empty cells as "" (not NaN)."""
     if not path.is_file():
         raise InputError(f"{path}: missing (is {path.parent} a finished run folder?)")
     try:
         header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
-        text = {c: str for c in header if c in TEXT_COLUMNS or str(c).startswith("meta_")}
-        frame = pd.read_csv(path, dtype=text, keep_default_na=False, encoding="utf-8", nrows=nrows)
-    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
-        raise InputError(f"{path}: cannot be read as a run table ({str(exc).splitlines()[0]})") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc) from None
+    text = {c: str for c in header if c in TEXT_COLUMNS or str(c).startswith("meta_")}
+    return {"dtype": text, "keep_default_na": False, "encoding": "utf-8"}
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    return InputError(f"{path}: cannot be read as a run table ({str(exc).splitlines()[0]})")
+
+
+def _checked(
+    frame: pd.DataFrame, path: Path, required: tuple[str, ...], numeric: list[str] | tuple[str, ...]
+) -> pd.DataFrame:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")

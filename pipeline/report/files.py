@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pandas as pd
 from pipeline import artifacts
 from pipeline.config import Config, load_config
 from pipeline.errors import InputError, PipelineError
-from pipeline.runs import load_run, read_run_csv
+from pipeline.runs import PARAGRAPH_COLUMNS, RunTables, load_run, read_run_csv, read_run_csv_parts
 from pipeline.stages.weigh import OTHER
 
 REPORT_FILE = "report.html"
@@ -23,11 +24,22 @@ SWEEP_FILE = "sweep.csv"
 
 
 @dataclass(frozen=True)
+class ParagraphDigest:
+    """What the report shows of paragraphs.csv, read a part at a time: the table holds a whole corpus's text."""
+
+    n_paragraphs: int
+    statuses: dict[str, int]  # paragraphs per status: "kept" or the reason the paragraph was dropped
+    dominant: dict[str, int]  # kept paragraphs per dominant theme
+    # Kept rows in file order, each among the `report.paragraphs_per_theme` weighing most on some theme.
+    heaviest: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class RunArtifacts:
     """The saved files of one run that the report draws on; the optional ones are None when absent."""
 
     columns: list[str]  # weight columns: the lexicon's themes, then "other"
-    paragraphs: pd.DataFrame
+    paragraphs: ParagraphDigest
     documents: pd.DataFrame
     topics: pd.DataFrame
     theme_terms: pd.DataFrame
@@ -60,20 +72,49 @@ def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts
         title=run.documents["title"].astype(str), date=run.documents["date"].astype(str)
     )
     theme_terms = read_run_csv(run_dir / "theme_terms.csv", ("theme", "term", "weight", "is_seed", "paragraphs"))
+    config = load_config(run_dir / "config.toml")
     return RunArtifacts(
         columns=run.labels,
-        paragraphs=run.paragraphs,
+        paragraphs=digest_paragraphs(run, config.report.paragraphs_per_theme),
         documents=documents,
         topics=read_run_csv(run_dir / "topics.csv", ("topic", "theme", "label_score", "seed_theme", "top_terms")),
         theme_terms=theme_terms.assign(term=theme_terms["term"].astype(str)),
         coverage=read_run_csv(run_dir / "lexicon_coverage.csv", ("theme", "n_seeds", "n_found", "coverage", "missing")),
         manifest=_read_manifest(run_dir / "manifest.json"),
-        config=load_config(run_dir / "config.toml"),
+        config=config,
         stability=_optional_csv(run_dir / STABILITY_FILE, ("theme", "stability")),
         similarity=_similarity(run_dir / SIMILARITY_FILE),
         sweep=_read_sweep(sweep_csv) if sweep_csv is not None else None,
         sweep_name=sweep_csv.resolve().parent.name if sweep_csv is not None else "",
     )
+
+
+def digest_paragraphs(run: RunTables, n: int) -> ParagraphDigest:
+    """Counts over the run's paragraphs.csv and the kept rows among the `n` weighing most on each theme."""
+    statuses: Counter[str] = Counter()
+    dominant: Counter[str] = Counter()
+    heaviest = None
+    n_paragraphs = 0
+    for part in read_run_csv_parts(run.path / "paragraphs.csv", PARAGRAPH_COLUMNS, numeric=run.labels):
+        n_paragraphs += len(part)
+        statuses.update(part["status"].value_counts().to_dict())
+        kept = part[part["status"] == artifacts.KEPT]
+        dominant.update(kept["dominant_theme"].value_counts().to_dict())
+        heaviest = heaviest_rows(kept if heaviest is None else pd.concat([heaviest, kept]), run.themes, n)
+    if heaviest is None:  # no rows at all
+        heaviest = pd.DataFrame(columns=PARAGRAPH_COLUMNS)
+    return ParagraphDigest(n_paragraphs, dict(statuses), dict(dominant), heaviest)
+
+
+def heaviest_rows(rows: pd.DataFrame, themes: list[str], n: int) -> pd.DataFrame:
+    """The union of each theme's `top_rows`, in row order."""
+    chosen = sorted({i for theme in themes for i in top_rows(rows, theme, n).index})
+    return rows.loc[chosen]
+
+
+def top_rows(rows: pd.DataFrame, theme: str, n: int) -> pd.DataFrame:
+    """The `n` rows weighing most on `theme` (more than 0), heaviest first, ties in row order."""
+    return rows[rows[theme] > 0].sort_values(theme, ascending=False, kind="stable").head(n)
 
 
 def save_report(run_dir: Path, report: Report) -> list[Path]:

@@ -22,7 +22,7 @@ from pipeline.report.figures import (
     theme_periods,
     token_weighted_shares,
 )
-from pipeline.report.files import CHARTS_DIR, RunArtifacts, Report
+from pipeline.report.files import CHARTS_DIR, Report, RunArtifacts, top_rows
 from pipeline.report.highlight import marked_html, term_spans
 from pipeline.stages.tokenize import Analyzer, build_analyzer
 
@@ -109,7 +109,7 @@ def _template():
 
 def _summary(run: RunArtifacts) -> dict[str, Any]:
     manifest, config, paragraphs, documents = run.manifest, run.config, run.paragraphs, run.documents
-    dropped = paragraphs["status"][paragraphs["status"] != KEPT].value_counts()
+    dropped = {status: n for status, n in paragraphs.statuses.items() if status != KEPT}
     dates = sorted(d for d in documents["date"] if d)
     stages = {s.get("name"): s for s in manifest.get("stages", []) if isinstance(s, dict)}
     return {
@@ -123,8 +123,8 @@ def _summary(run: RunArtifacts) -> dict[str, Any]:
         "dates": (dates[0], dates[-1], len(dates)) if dates else None,
         "n_chars": sum(int(i.get("n_chars", 0)) for i in manifest.get("inputs", [])),
         "n_tokens": int(documents["n_tokens"].sum()),
-        "n_paragraphs": len(paragraphs),
-        "n_kept": int((paragraphs["status"] == KEPT).sum()),
+        "n_paragraphs": paragraphs.n_paragraphs,
+        "n_kept": paragraphs.statuses.get(KEPT, 0),
         "reasons": [
             (reason, int(n), DROP_REASONS.get(reason, ""))
             for reason, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -150,7 +150,6 @@ def _setting(config: Config, key: str) -> tuple[str, str]:
 
 def _theme_sections(run: RunArtifacts, colors: dict[str, str]) -> list[ThemeSection]:
     analyzer = build_analyzer(run.config.tokenize)
-    kept = run.paragraphs[run.paragraphs["status"] == KEPT]
     shares = dict(zip(run.columns, token_weighted_shares(run.documents, run.columns)))
     top_of_document = [run.columns[i] for i in np.argmax(run.documents[run.columns].to_numpy(dtype=float), axis=1)]
     titles = {row["doc_id"]: document_label(row) for _, row in run.documents.iterrows()}
@@ -165,11 +164,13 @@ def _theme_sections(run: RunArtifacts, colors: dict[str, str]) -> list[ThemeSect
                 color=colors[theme],
                 tint=mix(colors[theme], 0.35),
                 share=float(shares[theme]),
-                n_dominant=int((kept["dominant_theme"] == theme).sum()),
+                n_dominant=run.paragraphs.dominant.get(theme, 0),
                 n_top_documents=top_of_document.count(theme),
                 stability=_stability(run, theme),
                 terms=_top_terms(terms, report.terms_per_theme),
-                quotes=_quotes(kept, theme, list(terms["term"]), analyzer, titles, report.paragraphs_per_theme),
+                quotes=_quotes(
+                    run.paragraphs.heaviest, theme, list(terms["term"]), analyzer, titles, report.paragraphs_per_theme
+                ),
             )
         )
     return sections
@@ -199,9 +200,8 @@ def _quotes(
 ) -> list[Quote]:
     """The `n` kept paragraphs weighing most on `theme` (earliest first on ties), with the theme's terms and the
     words of the paragraph's own evidence marked."""
-    best = kept[kept[theme] > 0].sort_values(theme, ascending=False, kind="stable").head(n)
     quotes = []
-    for _, row in best.iterrows():
+    for _, row in top_rows(kept, theme, n).iterrows():
         text = row["text"]
         evidence = _evidence(row.get("evidence", "")) if row["dominant_theme"] == theme else []
         marked = term_spans(text, [*terms, *(term for term, _, _ in evidence)], analyzer)

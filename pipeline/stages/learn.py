@@ -67,9 +67,9 @@ def apply_theme_model(model: ThemeModel, counts: sp.csr_matrix, doc_rows: np.nda
 
 
 def _presence(counts: sp.csr_matrix) -> sp.csr_matrix:
-    presence = counts.copy()
-    presence.data[:] = 1.0  # presence, not counts: one long repetitive post must not define a theme
-    return presence
+    """1 where a paragraph has the term: one long repetitive post must not define a theme. Shares the counts'
+    column indices and row pointers (a corpus-sized array) instead of copying them."""
+    return sp.csr_matrix((np.ones_like(counts.data), counts.indices, counts.indptr), shape=counts.shape)
 
 
 def _learned_evidence(

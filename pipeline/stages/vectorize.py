@@ -22,17 +22,26 @@ def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig) -
     Terms are numbered as gensim would number them, so a model fitted on these counts is the one gensim
     would fit on token lists.
     """
+    counts, terms, dictionary = _bag_of_words(tokenized, kept, config)
+    return Vectors(dictionary=dictionary, counts=counts, tfidf=tfidf_matrix(counts, dictionary), terms=terms)
+
+
+def _bag_of_words(
+    tokenized: Tokenized, kept: list[bool], config: VectorizeConfig
+) -> tuple[sp.csr_matrix, list[str], Dictionary]:
+    """Counts over the filtered vocabulary, its terms and Dictionary; the unfiltered counts end here, before TF-IDF."""
     tokens = tokenized.token_ids
     all_counts = count_matrix(tokens.ids, tokens.offsets, len(tokenized.vocabulary))
     kept_rows = np.flatnonzero(kept)
     kept_counts = all_counts[kept_rows]
     doc_freq = np.bincount(kept_counts.indices, minlength=all_counts.shape[1])
     keep_ids = _first_seen_order(_filter_extremes(doc_freq, len(kept_rows), config), kept_counts)
-    counts = sp.csr_matrix(all_counts[:, keep_ids])
-    counts.sort_indices()
     terms = [tokenized.vocabulary[i] for i in keep_ids.tolist()]
     dictionary = _dictionary(terms, doc_freq[keep_ids], kept_counts, keep_ids)
-    return Vectors(dictionary=dictionary, counts=counts, tfidf=tfidf_matrix(counts, dictionary), terms=terms)
+    del kept_counts  # before the column selection below makes another matrix of the corpus's size
+    counts = sp.csr_matrix(all_counts[:, keep_ids])
+    counts.sort_indices()
+    return counts, terms, dictionary
 
 
 def apply_vocabulary(tokenized: Tokenized, dictionary: Dictionary) -> Vectors:
@@ -56,7 +65,10 @@ def tfidf_matrix(counts: sp.csr_matrix, dictionary: Dictionary) -> sp.csr_matrix
     tf.data = np.log(tf.data) + 1.0
     if not len(dictionary):  # nothing to weigh (sklearn's normalize refuses zero columns)
         return tf
-    return sp.csr_matrix(normalize(tf @ sp.diags(idf), norm="l2"))
+    # Weighed and normalized in place: one matrix of the corpus's size, not three. Each entry is tf * idf, as
+    # the product with a diagonal matrix gives it.
+    tf.data *= idf[tf.indices]
+    return sp.csr_matrix(normalize(tf, norm="l2", copy=False))
 
 
 def _filter_extremes(doc_freq: np.ndarray, num_docs: int, config: VectorizeConfig) -> np.ndarray:

@@ -103,6 +103,17 @@ def test_themes_report_rebuilds_the_same_bytes_without_refitting(run_copy, sampl
     assert f"wrote {run_copy / 'report.html'}" in result.output
 
 
+def test_paragraphs_read_a_few_rows_at_a_time_give_the_same_report(run_copy, sample_run, monkeypatch):
+    """paragraphs.csv is read in parts (a whole corpus's text would not fit): the parts' counts and best quotes
+    must add up to what the whole table gives."""
+    from pipeline.report import files
+
+    parts = files.read_run_csv_parts
+    monkeypatch.setattr(files, "read_run_csv_parts", lambda *args, **kw: parts(*args, **kw, part_rows=3))
+    assert invoke("report", run_copy).exit_code == 0
+    assert (run_copy / "report.html").read_bytes() == (sample_run.run_dir / "report.html").read_bytes()
+
+
 def test_sweep_similarity_and_stability_appear_when_their_files_exist(run_copy, tmp_path):
     documents = pd.read_csv(run_copy / "documents.csv", keep_default_na=False)
     ids = list(documents["doc_id"])
