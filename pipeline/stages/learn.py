@@ -39,19 +39,19 @@ def learn_themes(
     presence = _presence(counts)
     background = np.asarray(presence.sum(axis=0)).ravel() + BACKGROUND_SMOOTHING
     log_background = np.log(background / background.sum())
+    # Smoothing toward the background (Zhai & Lafferty, 2001): additive smoothing gave every rare word the
+    # same positive log-ratio for every theme, so rare words made any paragraph look topical. The prior's weight
+    # is fixed in word occurrences, so a theme seen in little text stays close to the background (little
+    # learned) and one seen in much text speaks for itself.
+    background_prior = config.learn_smoothing * np.exp(log_background)
     learned = np.zeros_like(seed_evidence)
     model = None
     for _ in range(config.learn_iterations):
         current = seed_evidence + learned
         share = current / (current.sum(axis=1, keepdims=True) + config.other_threshold)
-        # Smoothing toward the background (Zhai & Lafferty, 2001): additive smoothing gave every rare word the
-        # same positive log-ratio for every theme, so rare words made any paragraph look topical.
-        stats = np.asarray(presence.T @ share).T
-        # The prior's weight is fixed in word occurrences, so a theme seen in little text stays close to the
-        # background (little learned) and one seen in much text speaks for itself.
-        prior = config.learn_smoothing * np.exp(log_background)
+        stats = np.asarray(presence.T @ share).T + background_prior
         model = ThemeModel(
-            log_phi=np.log((stats + prior) / (stats.sum(axis=1, keepdims=True) + config.learn_smoothing)),
+            log_phi=np.log(stats / stats.sum(axis=1, keepdims=True)),
             log_prior=np.log(share.sum(axis=0) / max(share.sum(), 1e-12) + 1e-12),
             log_background=log_background,
         )
