@@ -73,7 +73,9 @@ def test_alignment_matches_permuted_topics_and_scores_identical_replicates_one()
 def test_combined_weights_are_the_mean_with_an_interval_around_it():
     config = ModelConfig(num_topics=3, passes=20, seeded=False, seeds=5)
     hybrid = LabelConfig(method="hybrid")
-    _, combined, _, stability = replicate_run(with_faint_theme(planted_paragraphs()), FAINT_LEXICON, config, 1, hybrid)
+    _, combined, _, stability = replicate_run(
+        with_faint_theme(planted_paragraphs()), FAINT_LEXICON, config, label_config=hybrid
+    )
     assert (combined.document_lo <= combined.document).all() and (combined.document <= combined.document_hi).all()
     assert np.allclose(combined.paragraph.sum(axis=1), 1.0)
     assert (stability.mean_interval >= 0).all()
