@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from pipeline.errors import PipelineError, PipelineWarning
+from pipeline.errors import COUNTED_ACTIONS, PipelineError, PipelineWarning
 from pipeline.types import (
     Document,
+    DocumentCopy,
     EvidenceCounts,
     Lexicon,
     Paragraph,
@@ -209,7 +210,7 @@ def paragraph_table(
     if weights.paragraph_evidence:
         frame["evidence"] = text_column(weights.paragraph_evidence)
     frame["text"] = text_column(p.text for p in paragraphs)
-    return frame
+    return _with_copies(frame, documents, {"source": lambda _, c: c.source})
 
 
 def document_table(
@@ -225,7 +226,7 @@ def document_table(
         if p.kept:
             kept[p.doc_id] += 1
             tokens[p.doc_id] += length
-    metadata_keys = sorted({k for d in documents for k in d.metadata})
+    metadata_keys = sorted({k for d in documents for k in d.metadata} | {k for d in documents for c in d.copies for k in c.metadata})
     frame = pd.DataFrame(
         {
             "doc_id": [d.doc_id for d in documents],
@@ -245,7 +246,43 @@ def document_table(
     for key in metadata_keys:
         if key not in frame.columns:
             frame[f"meta_{key}"] = [d.metadata.get(key, "") for d in documents]
-    return frame
+    copied: dict[str, Callable[[Document, DocumentCopy], str]] = {
+        "title": lambda _, c: c.title,
+        "date": lambda _, c: c.date,
+        "source": lambda _, c: c.source,
+        **{f"meta_{k}": (lambda _, c, k=k: c.metadata.get(k, "")) for k in metadata_keys if f"meta_{k}" in frame},
+    }
+    if any(d.copies for d in documents):
+        frame.insert(frame.columns.get_loc("source") + 1, "duplicate_of", "")
+        copied["duplicate_of"] = lambda d, _: d.doc_id
+    return _with_copies(frame, documents, copied)
+
+
+def _with_copies(
+    frame: pd.DataFrame, documents: list[Document], columns: dict[str, Callable[[Document, DocumentCopy], str]]
+) -> pd.DataFrame:
+    """Each document's rows followed by the same rows for each of its copies (see `Document.copies`), with the
+    copy's id and the text `columns` (name -> value for a document's copy) set from the copy."""
+    if not any(d.copies for d in documents):
+        return frame
+    rows_of = frame.groupby("doc_id", sort=False).indices
+    index: list[np.ndarray] = []
+    copy_rows: list[tuple[int, Document, DocumentCopy]] = []
+    at = 0
+    for doc in documents:
+        rows = rows_of.get(doc.doc_id, np.array([], dtype=np.intp))
+        for copy in (None, *doc.copies):
+            index.append(rows)
+            if copy is not None:
+                copy_rows.extend((at + i, doc, copy) for i in range(len(rows)))
+            at += len(rows)
+    result = frame.iloc[np.concatenate(index)].reset_index(drop=True)
+    where = [row for row, _, _ in copy_rows]
+    for name, get in {"doc_id": lambda _, c: c.doc_id, **columns}.items():
+        values = result[name].to_numpy(dtype=object, copy=True)
+        values[where] = [get(doc, copy) for _, doc, copy in copy_rows]
+        result[name] = text_column(values)
+    return result
 
 
 def topic_table(topic_model: TopicModel, labels: TopicLabels, surface: dict[str, str]) -> pd.DataFrame:
@@ -423,7 +460,7 @@ def package_versions() -> dict[str, str]:
 
 
 def warning_summary(stages: list[StageRecord]) -> dict[str, Any]:
-    """Every warning in order, and per reason how many inputs were skipped and how many repaired."""
+    """Every warning in order, and per reason how many inputs were skipped, repaired and copied."""
     entries = [
         {"stage": s.name, "action": w.action, "reason": w.reason, "message": str(w)} for s in stages for w in s.warnings
     ]
@@ -431,7 +468,7 @@ def warning_summary(stages: list[StageRecord]) -> dict[str, Any]:
         "warnings": entries,
         **{
             action: dict(sorted(Counter(e["reason"] for e in entries if e["action"] == action).items()))
-            for action in ("skipped", "repaired")
+            for action in COUNTED_ACTIONS
         },
     }
 

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from pipeline.config import Config, load_config
-from pipeline.errors import PipelineError
+from pipeline.errors import COUNTED_ACTIONS, PipelineError
 
 T = TypeVar("T")
 
@@ -135,10 +135,10 @@ def _cache_line(summary: dict) -> str:
 
 
 def _adjustments(summary: dict) -> str:
-    """"skipped 2 (binary 1, empty 1); repaired 1 (cp1252 1)\n", or "" when the input needed neither."""
+    """"skipped 2 (binary 1, empty 1); repaired 1 (cp1252 1)\n", or "" when the input needed none of these."""
     parts = [
         f"{action} {sum(counts.values())} ({_counted(counts)})"
-        for action in ("skipped", "repaired")
+        for action in COUNTED_ACTIONS
         if (counts := summary[action])
     ]
     return "; ".join(parts) + "\n" if parts else ""

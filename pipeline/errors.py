@@ -38,11 +38,15 @@ class InputError(PipelineError):
     exit_code = 1
 
 
+COUNTED_ACTIONS = ("skipped", "repaired", "copied")
+
+
 class PipelineWarning(UserWarning):
     """Bad input the run worked around: a file skipped, a text repaired, a setting adjusted. One line.
 
-    `action` is "skipped" or "repaired" when it changes what is analysed (counted per `reason` in the
-    manifest), "" for a notice; `reason` is a short key such as "binary", "duplicate" or "cp1252".
+    `action` is one of `COUNTED_ACTIONS` when it changes what is analysed (counted per `reason` in the manifest):
+    "skipped", "repaired", or "copied" (a duplicate analysed once and reported under its own name too); "" for a
+    notice. `reason` is a short key such as "binary", "duplicate" or "cp1252".
     """
 
     def __init__(self, message: str, *, reason: str, action: str = ""):

@@ -11,6 +11,17 @@ import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
+class DocumentCopy:
+    """A later input with the same bytes as a document: analysed once, reported under its own id and source."""
+
+    doc_id: str
+    title: str
+    source: str
+    date: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Document:
     """One input document: `text` is the decoded original, the frame every offset refers to."""
 
@@ -25,6 +36,9 @@ class Document:
     # False when `title` is only a table row's first line, shown for want of a title column: such a line is
     # text (a post's opening sentence, a short item's only line), not a heading for the cleaner to drop.
     title_is_heading: bool = True
+    # Later inputs with the same sha256. Every input is a row a user will look up (a labeled data set's
+    # duplicates included), but fitting the models on a text twice would count it twice.
+    copies: tuple[DocumentCopy, ...] = ()
 
 
 class Line(NamedTuple):

@@ -164,17 +164,29 @@ def test_binary_files_are_skipped_with_a_warning_naming_the_kind(write_corpus, t
     assert list(table(run_dir, "documents.csv")["doc_id"]) == ["a"]
 
 
-def test_duplicate_files_are_skipped_naming_the_first(write_corpus, tmp_path, themes_run):
+def test_duplicate_files_are_analysed_once_and_reported_under_each_name(write_corpus, tmp_path, themes_run):
     corpus = write_corpus({"a.txt": BODY, "b.txt": BODY, "sub/c.txt": BODY, "d.txt": BODY + "More text here.\n"})
     result = themes_run(corpus)
     run_dir = only_run(tmp_path, result)
-    assert manifest(run_dir)["skipped"] == {"duplicate": 2}
+    assert manifest(run_dir)["copied"] == {"duplicate": 2}
+    assert manifest(run_dir)["skipped"] == {}
     first = (corpus / "a.txt").resolve()
     assert warning_lines(result) == [
-        f"warning: {(corpus / 'b.txt').resolve()}: duplicate of {first} (same sha256); skipped",
-        f"warning: {(corpus / 'sub' / 'c.txt').resolve()}: duplicate of {first} (same sha256); skipped",
+        f"warning: {(corpus / 'b.txt').resolve()}: duplicate of {first} (same sha256); analysed once, reported under both names",
+        f"warning: {(corpus / 'sub' / 'c.txt').resolve()}: duplicate of {first} (same sha256); analysed once, reported under both names",
     ]
-    assert list(table(run_dir, "documents.csv")["doc_id"]) == ["a", "d"]
+    assert "copied 2 (duplicate 2)" in result.output
+    # Every input file has its row (a labeled data set joins on them); a copy carries its first's results.
+    documents = table(run_dir, "documents.csv").set_index("doc_id")
+    assert list(documents.index) == ["a", "b", "c", "d"]
+    assert list(documents["duplicate_of"]) == ["", "a", "a", ""]
+    assert documents.loc["c", "source"] == str((corpus / "sub" / "c.txt").resolve())
+    weights = documents.columns[documents.columns.get_loc("n_tokens") + 1 :].drop("top_terms")
+    assert (documents.loc[["b", "c"], weights] == documents.loc["a", weights]).all().all()
+    paragraphs = table(run_dir, "paragraphs.csv")
+    of = {doc: group.drop(columns=["doc_id", "source"]).reset_index(drop=True) for doc, group in paragraphs.groupby("doc_id")}
+    pd.testing.assert_frame_equal(of["c"], of["a"])
+    assert set(paragraphs.loc[paragraphs.doc_id == "b", "source"]) == {str((corpus / "b.txt").resolve())}
 
 
 def test_many_warnings_are_summarised_on_screen_but_all_kept_in_the_manifest(write_corpus, tmp_path, themes_run):

@@ -1,7 +1,7 @@
 """Ingest: read a directory, glob or single file of documents into `Document`s (the one stage that reads input).
 
-Bad files do not stop a run when the rest can be read: binary, empty and duplicate files are skipped and text
-that is not UTF-8 is decoded as cp1252 or Latin-1, each with a `PipelineWarning` the runner records. Files that
+Bad files do not stop a run when the rest can be read: binary and empty files are skipped, a duplicate (same
+sha256) is analysed once and reported under each name (`Document.copies`), and text that is not UTF-8 is decoded as cp1252 or Latin-1, each with a `PipelineWarning` the runner records. Files that
 cannot be read as asked (a malformed JSON line, a missing text column) are an `InputError` naming file and line.
 """
 
@@ -15,13 +15,14 @@ import io
 import json
 import re
 import warnings
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from pipeline.config import IngestConfig
 from pipeline.errors import InputError, PipelineWarning
-from pipeline.types import Document
+from pipeline.types import Document, DocumentCopy
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
 # A byte-order mark names the encoding; UTF-32 comes first because its little-endian mark starts like UTF-16's.
@@ -75,13 +76,12 @@ def ingest(config: IngestConfig) -> list[Document]:
     documents: list[Document] = []
     for path in files:
         documents.extend(read_file(path, config, pattern))
-    documents = _drop_duplicates(documents)
     if not documents:
         raise InputError(
             f"ingest.path: none of the {len(files)} input file(s) holds text to analyse "
-            "(each was empty, binary or a duplicate; see the warnings)"
+            "(each was empty or binary; see the warnings)"
         )
-    return _unique_ids(documents)
+    return _merge_duplicates(_unique_ids(documents))
 
 
 def input_files(config: IngestConfig) -> list[Path]:
@@ -91,7 +91,8 @@ def input_files(config: IngestConfig) -> list[Path]:
 
 def ingest_all(configs: list[IngestConfig]) -> list[Document]:
     """`ingest` for each config (several paths with the same settings), ids made unique across them."""
-    return _unique_ids([doc for config in configs for doc in ingest(config)])
+    documents = _unique_ids([doc for config in configs for doc in ingest(config)])
+    return _merge_duplicates(documents)
 
 
 def _resolve_files(config: IngestConfig) -> list[Path]:
@@ -336,26 +337,37 @@ def _safe_id(raw: str) -> str:
     return cleaned[:120]
 
 
-def _drop_duplicates(documents: list[Document]) -> list[Document]:
-    """The first of several documents with the same sha256 (same file bytes, or same table row) is kept."""
-    first_with: dict[str, Document] = {}
-    unique = []
+def _merge_duplicates(documents: list[Document]) -> list[Document]:
+    """The first of several documents with the same sha256 (same file bytes, or same table row) is analysed; each
+    later one becomes one of its `copies` (copies already there, from an earlier merge, stay)."""
+    first_with: dict[str, int] = {}
+    unique: list[Document] = []
     for doc in documents:
-        first = first_with.setdefault(doc.sha256, doc)
-        if first is doc:
+        at = first_with.setdefault(doc.sha256, len(unique))
+        if at == len(unique):
             unique.append(doc)
-        else:
-            _skip(f"{doc.source}: duplicate of {first.source} (same sha256)", "duplicate")
+            continue
+        first = unique[at]
+        copies = (DocumentCopy(doc.doc_id, doc.title, doc.source, doc.date, doc.metadata), *doc.copies)
+        unique[at] = replace(first, copies=first.copies + copies)
+        _warn(
+            f"{doc.source}: duplicate of {first.source} (same sha256); analysed once, reported under both names",
+            "duplicate",
+            "copied",
+        )
     return unique
 
 
 def _unique_ids(documents: list[Document]) -> list[Document]:
+    """Ids made unique in input order, a document's copies included: "a", "a-2", "a-3"."""
     seen: dict[str, int] = {}
-    unique = []
-    for doc in documents:
-        count = seen.get(doc.doc_id, 0)
-        seen[doc.doc_id] = count + 1
-        if count:
-            doc = Document(**{**doc.__dict__, "doc_id": f"{doc.doc_id}-{count + 1}"})
-        unique.append(doc)
-    return unique
+
+    def unique(doc_id: str) -> str:
+        count = seen.get(doc_id, 0)
+        seen[doc_id] = count + 1
+        return f"{doc_id}-{count + 1}" if count else doc_id
+
+    return [
+        replace(doc, doc_id=unique(doc.doc_id), copies=tuple(replace(c, doc_id=unique(c.doc_id)) for c in doc.copies))
+        for doc in documents
+    ]

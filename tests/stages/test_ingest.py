@@ -10,7 +10,7 @@ import json
 import pytest
 
 from pipeline.config import IngestConfig
-from pipeline.errors import InputError
+from pipeline.errors import InputError, PipelineWarning
 from pipeline.stages.ingest import find_date, first_line_title, ingest, sample_corpus_dir
 
 
@@ -291,3 +291,14 @@ def test_duplicate_ids_are_made_unique(write_corpus):
     root = write_corpus({"a.txt": "A\n", "sub/a.txt": "B\n", "sub/deeper/a.md": "C\n"})
     documents = ingest_path(root)
     assert [(d.doc_id, d.title) for d in documents] == [("a", "A"), ("a-2", "B"), ("a-3", "C")]
+
+
+def test_duplicate_rows_become_copies_of_the_first_with_their_own_ids(write_corpus):
+    root = write_corpus({"rows.csv": "label,text\nx,Same words.\ny,Other words.\nx,Same words.\n", "rows-4.txt": "Z\n"})
+    with pytest.warns(PipelineWarning, match=r"rows.csv#4: duplicate of .*rows.csv#2 .*analysed once"):
+        documents = ingest_path(root, extensions=[".csv", ".txt"])
+    # rows-4.txt sorts first and takes the id "rows-4"; ids stay unique over documents and copies alike.
+    assert [d.doc_id for d in documents] == ["rows-4", "rows-2", "rows-3"]
+    assert documents[0].copies == documents[2].copies == ()
+    (copy,) = documents[1].copies
+    assert (copy.doc_id, copy.metadata, copy.source.rsplit("#", 1)[1]) == ("rows-4-2", {"label": "x"}, "4")
