@@ -1,6 +1,7 @@
-"""Evaluate: score a run folder against hand-coded gold units (JSONL), per paragraph unit and per document.
+"""Evaluate: score a run folder against hand-coded gold units (JSONL or CSV), per paragraph unit and per document.
 
-Each gold unit takes the dominant theme of the run paragraph that overlaps it most (in characters of the
+A gold file codes spans (`start`/`end` offsets) or whole documents (no offsets; see `evaluate_documents.py`).
+Each span unit takes the dominant theme of the run paragraph that overlaps it most (in characters of the
 original file); a dropped paragraph, or no overlapping paragraph, predicts "other". A prediction listed in the
 unit's `accept` is correct. Precision/recall/F1 compare predictions with the *effective gold*: the predicted
 label when it is accepted, else the primary label, so an accepted alternative counts as a hit for that label.
@@ -11,9 +12,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -23,23 +24,26 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from pipeline.artifacts import KEPT, write_csv
 from pipeline.errors import InputError, PipelineError
 from pipeline.runs import load_run
-from pipeline.stages.ingest import json_object
+from pipeline.evaluate_documents import document_headline, predict_documents
+from pipeline.stages.ingest import csv_rows, json_object
 from pipeline.stages.weigh import OTHER
 
 FLOAT_FORMAT = "%.6f"
 GOLD_REQUIRED_KEYS = ("id", "doc", "start", "end", "primary")
+DOCUMENT_GOLD_KEYS = ("doc", "primary")  # a whole-document unit: no offsets, `id` defaults to `doc`
 UNIT_COLUMNS = ("id", "doc", "start", "end", "primary", "accept", "predicted", "correct", "paragraph", "status")
 DISTANCE_COLUMNS = ("tv_distance", "hellinger_distance", "tv_distance_themes", "hellinger_distance_themes")
 
 
 @dataclass(frozen=True)
 class GoldUnit:
-    """One hand-coded span [start, end) of a document file; `line` is its line number in the gold file."""
+    """One hand-coded span [start, end) of a document file, or a whole document (start = end = None); `line` is
+    its line number in the gold file."""
 
     id: str
     doc: str
-    start: int
-    end: int
+    start: int | None
+    end: int | None
     text: str
     primary: str
     accept: tuple[str, ...]
@@ -64,12 +68,15 @@ class Evaluation:
     per_theme: pd.DataFrame
     confusion: pd.DataFrame
     documents: pd.DataFrame
+    level: str = "paragraph"  # "document" when the gold codes whole documents
+    extra: dict[str, Any] = field(default_factory=dict)  # level-specific headline numbers for summary.json
 
     def summary(self) -> dict[str, Any]:
         distances = {f"mean_{c}": _round(self.documents[c].mean()) for c in DISTANCE_COLUMNS}
         return {
             "run_dir": str(self.run_dir),
             "gold": str(self.gold_path),
+            "level": self.level,
             "n_units": int(len(self.units)),
             "n_correct": int(self.units["correct"].sum()),
             "accuracy": _round(self.accuracy),
@@ -77,6 +84,7 @@ class Evaluation:
             "macro_f1_labels": self.macro_labels,
             "n_documents": int(len(self.documents)),
             **distances,
+            **self.extra,
         }
 
 
@@ -84,39 +92,63 @@ class Evaluation:
 
 
 def load_gold(path: Path) -> list[GoldUnit]:
-    """Gold units from a JSONL file (id, doc, start, end, primary; optional text, accept); InputError names the line."""
+    """Gold units from a JSONL or CSV file (id, doc, start, end, primary; optional text, accept; a whole-document
+    file needs only doc and primary); InputError names the line."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{path}: gold file does not exist") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder (expected a gold JSONL file)") from None
+        raise InputError(f"{path}: is a folder (expected a gold JSONL or CSV file)") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded)") from None
     units: list[GoldUnit] = []
     first_line_of: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        unit = _gold_unit(line, f"{path}:{number}", number)
+    for number, row in _gold_rows(path, text):
+        unit = _gold_unit(row, f"{path}:{number}", number)
         if unit.id in first_line_of:
             raise InputError(f"{path}:{number}: id '{unit.id}' already used on line {first_line_of[unit.id]}")
+        if units and (unit.start is None) != (units[0].start is None):
+            raise InputError(
+                f"{path}:{number}: {'no start/end' if unit.start is None else 'start/end'}, unlike line "
+                f"{units[0].line}; a gold file codes either spans (start, end) or whole documents (neither)"
+            )
         first_line_of[unit.id] = number
         units.append(unit)
     if not units:
-        raise InputError(f"{path}: no gold units (expected one JSON object per line)")
+        raise InputError(f"{path}: no gold units (expected one JSON object per line, or a CSV row per unit)")
     return units
 
 
-def _gold_unit(line: str, where: str, number: int) -> GoldUnit:
-    row = json_object(line, where)
-    missing = [k for k in GOLD_REQUIRED_KEYS if k not in row]
+def _gold_rows(path: Path, text: str) -> Iterator[tuple[int, dict]]:
+    if path.suffix.lower() == ".csv":
+        # CSV cells are strings: offsets become integers, `accept` a ";"-separated list, empty cells absent.
+        for number, row in csv_rows(path, text):
+            row = {k: v for k, v in row.items() if v not in ("", None)}
+            for key in ("start", "end"):
+                if key in row and row[key].strip().isdigit():
+                    row[key] = int(row[key])
+            if "accept" in row:
+                row["accept"] = [a.strip() for a in row["accept"].split(";") if a.strip()]
+            yield number, row
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield number, json_object(line, f"{path}:{number}")
+
+
+def _gold_unit(row: dict, where: str, number: int) -> GoldUnit:
+    whole_document = "start" not in row and "end" not in row
+    required = DOCUMENT_GOLD_KEYS if whole_document else GOLD_REQUIRED_KEYS
+    missing = [k for k in required if k not in row]
     if missing:
-        needed = ", ".join(GOLD_REQUIRED_KEYS)
-        raise InputError(f"{where}: missing key(s) {', '.join(missing)} (each line needs {needed})")
-    start, end = row["start"], row["end"]
-    if not (_is_int(start) and _is_int(end) and 0 <= start < end):
+        raise InputError(
+            f"{where}: missing key(s) {', '.join(missing)} (each line needs {', '.join(GOLD_REQUIRED_KEYS)}; "
+            f"a whole-document unit only {', '.join(DOCUMENT_GOLD_KEYS)})"
+        )
+    start, end = row.get("start"), row.get("end")
+    if not whole_document and not (_is_int(start) and _is_int(end) and 0 <= start < end):
         raise InputError(f"{where}: start/end must be integers with 0 <= start < end, found {start!r}/{end!r}")
     for key in ("doc", "primary"):
         if not isinstance(row[key], str) or not row[key]:
@@ -128,7 +160,7 @@ def _gold_unit(line: str, where: str, number: int) -> GoldUnit:
     if text is not None and not isinstance(text, str):
         raise InputError(f"{where}: 'text' must be a string, found {type(text).__name__}")
     return GoldUnit(
-        id=str(row["id"]),
+        id=str(row.get("id", row["doc"])),
         doc=row["doc"],
         start=start,
         end=end,
@@ -151,10 +183,14 @@ def evaluate(run_dir: Path, gold_path: Path) -> Evaluation:
     run = load_run(run_dir)
     gold = load_gold(gold_path)
     doc_ids = match_documents(gold, run.documents, Path(gold_path), run.path)
-    check_offsets(gold, run.paragraphs, doc_ids, Path(gold_path))
     gold_labels = {label for unit in gold for label in (unit.primary, *unit.accept)}
     labels = run.labels + sorted(gold_labels - set(run.labels))
-    units = predict_units(gold, run.paragraphs, doc_ids)
+    whole_documents = gold[0].start is None
+    if whole_documents:
+        units = predict_documents(gold, run, doc_ids)
+    else:
+        check_offsets(gold, run.paragraphs, doc_ids, Path(gold_path))
+        units = predict_units(gold, run.paragraphs, doc_ids)
     per_theme, confusion = score_units(units, labels)
     macro_labels = per_theme.loc[per_theme["in_macro"], "label"].tolist()
     return Evaluation(
@@ -168,13 +204,17 @@ def evaluate(run_dir: Path, gold_path: Path) -> Evaluation:
         per_theme=per_theme,
         confusion=confusion,
         documents=document_distances(gold, run.documents, doc_ids, labels),
+        level="document" if whole_documents else "paragraph",
+        extra=document_headline(units) if whole_documents else {},
     )
 
 
 def match_documents(gold: list[GoldUnit], documents: pd.DataFrame, gold_path: Path, run_dir: Path) -> dict[str, str]:
-    """Gold `doc` -> run doc_id: by the file name of `source`, else by doc_id equal to the file stem (or name)."""
+    """Gold `doc` -> run doc_id: by the file name of `source` (or its last folders and name, for a `doc` such as
+    "sport/001.txt"), else by doc_id equal to the file stem (or name)."""
     by_name: dict[str, list[str]] = {}
-    for doc_id, source in zip(documents["doc_id"], documents["source"]):
+    source_of = dict(zip(documents["doc_id"], documents["source"]))
+    for doc_id, source in source_of.items():
         by_name.setdefault(PurePath(source).name, []).append(doc_id)
     known_ids = set(documents["doc_id"])
     matched: dict[str, str] = {}
@@ -182,6 +222,12 @@ def match_documents(gold: list[GoldUnit], documents: pd.DataFrame, gold_path: Pa
         if unit.doc in matched:
             continue
         candidates = by_name.get(unit.doc) or [d for d in (PurePath(unit.doc).stem, unit.doc) if d in known_ids][:1]
+        if not candidates and len(parts := PurePath(unit.doc).parts) > 1:
+            candidates = [
+                doc_id
+                for doc_id in by_name.get(parts[-1], [])
+                if PurePath(source_of[doc_id]).parts[-len(parts) :] == parts
+            ]
         if len(candidates) > 1:
             raise InputError(
                 f"{gold_path}:{unit.line}: doc '{unit.doc}' matches several documents of {run_dir} "
@@ -294,7 +340,7 @@ def document_distances(
         shares = pd.Series(0.0, index=labels)
         for unit in gold:
             if unit.doc == doc:
-                shares[unit.primary] += len(unit.text) or unit.end - unit.start
+                shares[unit.primary] += len(unit.text) or (1 if unit.start is None else unit.end - unit.start)
         weights = predicted_rows.loc[doc_id].reindex(labels, fill_value=0.0).astype(float)
         themes = [label for label in labels if label != OTHER]
         tv, hellinger = _distances(shares.to_numpy(), weights.to_numpy())
@@ -374,6 +420,14 @@ def evaluation_tables(evaluation: Evaluation) -> list[Table | str]:
         f"macro-F1 {evaluation.macro_f1:.3f} over the {len(evaluation.macro_labels)} labels present in gold or "
         f"predictions; accuracy {evaluation.accuracy:.3f} ({int(units['correct'].sum())}/{len(units)} units)"
     )
+    if evaluation.level == "document":
+        extra = evaluation.extra
+        headline = (
+            f"{headline.replace(' units)', ' documents, each its top theme)')}; "
+            f"accuracy {extra['accuracy_with_other']:.3f} ({extra['n_correct_with_other']}/{len(units)}) "
+            'when "other" may win'
+        )
+        return [scores, headline]  # one distance row per document would bury the headline; see documents.csv
     docs = Table(title="Documents: distance of theme weights to gold shares", title_justify="left")
     for name in ("doc", "units", "TV", "Hellinger", "TV themes", "Hellinger themes"):
         docs.add_column(name, justify="left" if name == "doc" else "right", overflow="fold")

@@ -287,3 +287,63 @@ def test_cli_bad_gold_is_one_line_and_exit_code_1(run_dir, tmp_path):
     assert printed.startswith("error:") and "g.jsonl:2: not valid JSON" in printed
     assert "Traceback" not in result.output
     assert not (run_dir / "evaluation").exists()
+
+
+# ------------------------------------------------------------------------------------------- whole documents
+
+# Document weights (alpha, beta, other): "other" outweighs both themes in d, and nothing but "other" is in e.
+LABELED = {"a.txt": [0.5, 0.5, 0.0], "b.txt": [0.0, 1.0, 0.0], "c.txt": [0.1, 0.3, 0.6], "d.txt": [0.3, 0.1, 0.6],
+           "e.txt": [0.0, 0.0, 1.0]}  # fmt: skip
+
+
+@pytest.fixture
+def labeled_run(tmp_path: Path) -> Path:
+    docs = {name: [("Some text.", "kept", "alpha")] for name in LABELED}
+    return make_run(tmp_path / "labeled", docs, LABELED)
+
+
+def test_whole_document_gold_scores_each_documents_top_theme(labeled_run, tmp_path):
+    gold = tmp_path / "labels.csv"
+    gold.write_text("doc,primary\na.txt,alpha\nb.txt,beta\nc,alpha\nd.txt,alpha\ne.txt,other\n", encoding="utf-8")
+    evaluation = evaluate(labeled_run, gold)
+    units = evaluation.units.set_index("id")
+    # Ties go to the first theme; "other" is not a candidate unless no theme has weight.
+    assert units["predicted"].tolist() == ["alpha", "beta", "beta", "alpha", "other"]
+    assert units["correct"].tolist() == [True, True, False, True, True]
+    assert units["predicted_with_other"].tolist() == ["alpha", "beta", "other", "other", "other"]
+    assert units.loc["c", "doc_id"] == "c" and units.loc["d.txt", "weight"] == pytest.approx(0.3)
+    summary = evaluation.summary()
+    assert (summary["level"], summary["accuracy"], summary["accuracy_with_other"]) == ("document", 0.8, 0.6)
+    assert summary["n_units"] == 5 and summary["n_documents"] == 5
+    # One-hot gold shares: TV distance is 1 - the weight of the gold label.
+    assert evaluation.documents.set_index("doc")["tv_distance"].tolist() == pytest.approx([0.5, 0.0, 0.9, 0.7, 0.0])
+
+
+def test_whole_document_gold_matches_folder_and_name_and_prints_both_accuracies(tmp_path):
+    docs = {"sport/001.txt": [("Match.", "kept", "alpha")], "tech/001.txt": [("Chip.", "kept", "beta")]}
+    run = make_run(tmp_path / "run", docs, {"sport/001.txt": [0.9, 0.1, 0.0], "tech/001.txt": [0.2, 0.3, 0.5]})
+    gold = write_gold(tmp_path / "g.jsonl", [{"doc": "sport/001.txt", "primary": "alpha"},
+                                             {"doc": "tech/001.txt", "primary": "beta", "accept": ["beta", "other"]}])
+    result = CliRunner().invoke(app, ["evaluate", str(run), "--gold", str(gold), "--out", str(tmp_path / "e")])
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    assert "accuracy 1.000 (2/2 documents, each its top theme)" in printed
+    assert 'accuracy 1.000 (2/2) when "other" may win' in printed
+    units = pd.read_csv(tmp_path / "e" / "units.csv", keep_default_na=False)
+    assert units["doc_id"].tolist() == ["sport/001", "tech/001"]
+    with pytest.raises(InputError, match="'001.txt' matches several documents"):
+        evaluate(run, write_gold(tmp_path / "h.jsonl", [{"doc": "001.txt", "primary": "alpha"}]))
+
+
+def test_a_gold_file_mixing_spans_and_whole_documents_is_refused(tmp_path):
+    path = write_gold(tmp_path / "g.jsonl", [GOLD[0], {"doc": "b.txt", "primary": "beta"}])
+    with pytest.raises(InputError, match=r"g\.jsonl:2: no start/end, unlike line 1; a gold file codes either"):
+        load_gold(path)
+
+
+def test_gold_as_csv_reads_offsets_and_accept_lists(run_dir, gold_path, tmp_path):
+    rows = pd.DataFrame(GOLD).drop(columns=["secondary"]).assign(accept=lambda f: f["accept"].map(";".join))
+    rows.to_csv(tmp_path / "gold.csv", index=False)
+    from_csv = evaluate(run_dir, tmp_path / "gold.csv").summary()
+    from_jsonl = evaluate(run_dir, gold_path).summary()
+    assert {k: v for k, v in from_csv.items() if k != "gold"} == {k: v for k, v in from_jsonl.items() if k != "gold"}

@@ -222,7 +222,7 @@ def _text_document(
 
 
 def _read_table(path: Path, text: str, encoding: str, config: IngestConfig) -> list[Document]:
-    rows = _jsonl_rows(path, text) if path.suffix.lower() == ".jsonl" else _csv_rows(path, text)
+    rows = _jsonl_rows(path, text) if path.suffix.lower() == ".jsonl" else csv_rows(path, text)
     documents = []
     for row_number, row in rows:
         if config.text_column not in row:
@@ -282,7 +282,7 @@ def json_object(line: str, where: str) -> dict:
     return row
 
 
-def _csv_rows(path: Path, text: str):
+def csv_rows(path: Path, text: str):
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     # The csv module finds record ends itself (quoted newlines, form feeds in text); splitlines would not.
     reader = csv.DictReader(io.StringIO(text, newline=""))
