@@ -100,13 +100,13 @@ def test_missing_path_is_a_one_line_error(tmp_path, themes_run):
 def test_empty_folder_is_a_one_line_error(tmp_path, themes_run):
     (tmp_path / "empty").mkdir()
     line = error_line(themes_run(tmp_path / "empty"), 1)
-    assert line == f"error: ingest.path: folder {tmp_path / 'empty'} holds no .txt/.md files"
+    assert line == f"error: ingest.path: folder {tmp_path / 'empty'} holds no .txt/.md files (ingest.extensions names the types to read)"
 
 
 def test_folder_of_unsupported_files_is_a_one_line_error(write_corpus, tmp_path, themes_run):
     corpus = write_corpus({"a.pdf": b"%PDF-1.4", "b.docx": b"PK\x03\x04", "notes.json": "{}"})
     line = error_line(themes_run(corpus), 1)
-    assert line == f"error: ingest.path: folder {corpus} holds no .txt/.md files"
+    assert line == f"error: ingest.path: folder {corpus} holds no .txt/.md files (ingest.extensions names the types to read)"
 
 
 def test_unreadable_file_is_a_one_line_error_naming_it(write_corpus, tmp_path, monkeypatch, themes_run):

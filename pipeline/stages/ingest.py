@@ -118,7 +118,8 @@ def _list_files(raw: str, suffixes: tuple[str, ...]) -> list[Path]:
         raise InputError(f"ingest.path: {raw} does not exist (expected a file, folder or glob)")
     files = sorted((p for p in candidates if p.suffix.lower() in suffixes and not p.name.startswith(".")), key=str)
     if not files:
-        raise InputError(f"ingest.path: {where} holds no {'/'.join(suffixes)} files")
+        names = "/".join(s or "suffix-less" for s in suffixes)
+        raise InputError(f"ingest.path: {where} holds no {names} files (ingest.extensions names the types to read)")
     return files
 
 

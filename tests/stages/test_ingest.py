@@ -302,3 +302,10 @@ def test_duplicate_rows_become_copies_of_the_first_with_their_own_ids(write_corp
     assert documents[0].copies == documents[2].copies == ()
     (copy,) = documents[1].copies
     assert (copy.doc_id, copy.metadata, copy.source.rsplit("#", 1)[1]) == ("rows-4-2", {"label": "x"}, "4")
+
+
+def test_an_empty_extension_reads_files_without_a_suffix(write_corpus):
+    # Raw 20 Newsgroups and many mail/news dumps name files by number only.
+    root = write_corpus({"sci.space/60154": "Orbit talk.\n", "sci.space/notes.txt": "Text.\n", "empty/x.md": "Y\n"})
+    assert [d.doc_id for d in ingest_path(root, extensions=[""])] == ["60154"]
+    assert "holds no suffix-less files" in input_error(root / "empty", extensions=[""])
