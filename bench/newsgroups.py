@@ -7,7 +7,8 @@ stand-in for that corpus:
 1. unpacks /work/shared/corpora/20newsgroups/20news-bydate.tar.gz once into bench/.cache/ (checked by sha256);
 2. strips headers, signatures and quoted lines as scikit-learn's remove=("headers", "footers", "quotes") does;
 3. samples --per-group posts per group (seeded), skipping posts with fewer than --min-words words left;
-4. writes corpus.jsonl (id, text, label, subject) and a lexicon TOML holding one theme per sampled group, copied
+4. writes corpus.jsonl (id, text, label, subject) -- or, with --headlines, one .txt file per post whose first
+   line is its subject ("Re:" removed), as a news article starts with its headline -- and a lexicon TOML holding one theme per sampled group, copied
    from bench/lexicons/newsgroups.toml (written from the group names alone, never from the posts);
 5. runs the pipeline through its Python API and scores documents.csv: a document is right when its largest theme
    column (excluding "other", ties to the first) is its group's theme; `accuracy_strict` also counts a document
@@ -166,11 +167,33 @@ def load_group_lexicon(groups: list[str]) -> dict[str, list[str]]:
     return {theme_name(g): list(table[theme_name(g)]["seeds"]) for g in groups}
 
 
-def write_inputs(workdir: Path, rows: list[dict[str, str]], lexicon: dict[str, list[str]]) -> tuple[Path, Path]:
-    corpus_path = workdir / "corpus.jsonl"
-    with corpus_path.open("w", encoding="utf-8") as out:
+_REPLY = re.compile(r"^(?:re:\s*)+", re.IGNORECASE)
+
+
+def with_headlines(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Each post's subject ("Re:" removed) as its first line, like a news article's headline."""
+    headed = []
+    for row in rows:
+        headline = _REPLY.sub("", row["subject"]).strip()
+        headed.append({**row, "text": f"{headline}\n\n{row['text']}" if headline else row["text"]})
+    return headed
+
+
+def write_inputs(
+    workdir: Path, rows: list[dict[str, str]], lexicon: dict[str, list[str]], *, as_files: bool = False
+) -> tuple[Path, Path]:
+    """corpus.jsonl, or with `as_files` a folder of <id>.txt files (the pipeline reads a file's first line as its
+    title), and the lexicon."""
+    if as_files:
+        corpus_path = workdir / "corpus"
+        corpus_path.mkdir()
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            (corpus_path / f"{row['id']}.txt").write_text(row["text"], encoding="utf-8")
+    else:
+        corpus_path = workdir / "corpus.jsonl"
+        with corpus_path.open("w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
     lexicon_path = workdir / "lexicon.toml"
     lexicon_path.write_text(
         "# Written by bench/newsgroups.py from bench/lexicons/newsgroups.toml: the sampled groups only.\n"
@@ -189,13 +212,13 @@ def toml_string(value: str) -> str:
 
 
 def pipeline_overrides(workdir: Path, corpus: Path, lexicon: Path, preset: str, seed: int) -> list[str]:
+    table = [] if corpus.is_dir() else ['ingest.text_column="text"', 'ingest.id_column="id"']
     return [
         f"experiment={toml_string('newsgroups-' + preset)}",
         f"output_dir={toml_string(str(workdir / 'outputs'))}",
         f"seed={seed}",
         f"ingest.path={toml_string(str(corpus))}",
-        'ingest.text_column="text"',
-        'ingest.id_column="id"',
+        *table,
         f"lexicon.path={toml_string(str(lexicon))}",
         # The file holds only the group themes, so `replace = false` adds nothing from elsewhere.
         "lexicon.replace=false",
@@ -442,6 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=42, help="sampling seed, also the pipeline's seed (default 42)")
     parser.add_argument("--min-words", type=int, default=20,
                         help="skip posts with fewer words after stripping (default 20)")
+    parser.add_argument("--headlines", action="store_true",
+                        help="give each post its subject as first line and read the posts as .txt files, as a news "
+                        "corpus with headlines would be (the baselines see the same text)")
     parser.add_argument("--config", help="experiment config file applied before the benchmark's own settings")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="pipeline override, applied last (repeatable)")
@@ -462,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     preset, groups = args.groups  # argparse runs parse_groups on the default too
     root = ensure_extracted()
     rows, group_counts = sample_corpus(root, args.split, groups, args.per_group, args.seed, args.min_words)
+    if args.headlines:
+        rows = with_headlines(rows)
     lexicon = load_group_lexicon(groups)
     themes = list(lexicon)
     label_of = {row["id"]: row["label"] for row in rows}
@@ -474,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_group": args.per_group,
         "seed": args.seed,
         "min_words": args.min_words,
+        "headlines": args.headlines,
         "documents": len(rows),
         "group_counts": group_counts,
         "lexicon": lexicon,
@@ -483,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     summary_rows = []
     try:
-        corpus_path, lexicon_path = write_inputs(workdir, rows, lexicon)
+        corpus_path, lexicon_path = write_inputs(workdir, rows, lexicon, as_files=args.headlines)
         overrides = [*pipeline_overrides(workdir, corpus_path, lexicon_path, preset, args.seed), *args.overrides]
         try:
             config, notes = resolve_config(args.config, overrides, len(themes))
@@ -556,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     if "baseline_seedcount" in results:
         share = results["baseline_seedcount"]["posts_with_a_seed"]
         console.print(f"posts containing at least one single-word seed (exact, lowercase): {share:.1%}", markup=False)
-    out = args.out or RESULTS_DIR / f"newsgroups-{preset}.json"
+    out = args.out or RESULTS_DIR / f"newsgroups-{preset}{'-headlines' if args.headlines else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     console.print(f"results: {out}", markup=False)

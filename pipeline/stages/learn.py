@@ -31,9 +31,16 @@ class Learned:
 
 
 def learn_themes(
-    seed_evidence: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
+    seed_evidence: np.ndarray,
+    counts: sp.csr_matrix,
+    doc_rows: np.ndarray,
+    config: LabelConfig,
+    *,
+    trains: np.ndarray | None = None,
 ) -> Learned:
-    """`seed_evidence` and `counts` are the kept paragraphs' rows; `doc_rows` numbers each row's document."""
+    """`seed_evidence` and `counts` are the rows of kept paragraphs (and titles); `doc_rows` numbers each row's
+    document. Rows where `trains` is False (titles) get evidence and count in their document's posterior, but fit
+    no word model: a headline is too short and unlike body text to say which words a theme uses."""
     if not seed_evidence.any():  # no seed occurs anywhere: nothing to learn from, so no theme gains evidence
         return Learned(np.zeros_like(seed_evidence), np.zeros((counts.shape[1], seed_evidence.shape[1])))
     presence = _presence(counts)
@@ -49,6 +56,8 @@ def learn_themes(
     for _ in range(config.learn_iterations):
         current = seed_evidence + learned
         share = current / (current.sum(axis=1, keepdims=True) + config.other_threshold)
+        if trains is not None:
+            share = share * trains[:, None]
         stats = np.asarray(presence.T @ share).T + background_prior
         model = ThemeModel(
             log_phi=np.log(stats / stats.sum(axis=1, keepdims=True)),

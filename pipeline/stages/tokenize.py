@@ -30,8 +30,9 @@ WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
 # This pattern is linear.
 _WORD = re.compile(WORD_PATTERN)
 PHRASE_JOIN = "_"
-# Dropped paragraphs carry no tokens, except headings: they are not content but say what the section is about.
-CONTEXT_REASONS = frozenset({"heading"})
+# Dropped paragraphs carry no tokens, except headings and titles: they are not content but say what the section
+# (heading) or the whole document (title: a news headline) is about.
+CONTEXT_REASONS = frozenset({"heading", "title"})
 
 Analyzer = Callable[[str], list[tuple[str, str]]]
 

@@ -1,7 +1,8 @@
 """Weigh: per-paragraph theme weights (a mixture over themes + "other") and token-weighted document weights.
 
 Evidence for theme t in a paragraph is the sum of its term counts times the theme's term weights, plus the
-evidence of the heading above it (sections are about one thing) and, optionally, of its whole document.
+evidence of the heading above it (sections are about one thing) and, optionally, of its whole document: its
+kept paragraphs and its title.
 "other" enters as a fixed pseudo-evidence `other_threshold`, so a paragraph with little theme evidence is
 mostly "other" and one with a lot is mostly thematic. In hybrid mode this lexicon mixture is blended with the
 topic model's mixture mapped through the topic labels.
@@ -19,6 +20,7 @@ from pipeline.types import Paragraph, ThemeModel, ThemeTerms, ThemeWeights, Topi
 
 OTHER = "other"
 HEADING = "heading"
+TITLE = "title"
 
 
 def weigh(
@@ -39,17 +41,20 @@ def weigh(
     run's, applied to new documents) gives the learned evidence instead of one learned from these paragraphs."""
     columns = [*themes, OTHER]
     kept = np.array([p.kept for p in paragraphs], dtype=bool)
+    titles = np.fromiter((p.drop_reason == TITLE for p in paragraphs), dtype=bool, count=len(paragraphs))
     own = np.asarray(counts @ theme_terms.weights)
     evidence = own + config.section_context * _unit_rows(_section_evidence(paragraphs, own))
     if config.document_context:
-        evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept))
+        evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept | titles))
     used_terms = explaining = theme_terms
     learned_model = None
     if config.learn_iterations:
-        rows = np.flatnonzero(kept)
+        # Titles join their document's learned posterior (a headline's words count for the article) but train
+        # no word model; they stay dropped lines, all "other", below.
+        rows = np.flatnonzero(kept | titles)
         doc_rows = _document_rows(paragraphs)[rows]
         if theme_model is None:
-            learned = learn_themes(evidence[rows], counts[rows], doc_rows, config)
+            learned = learn_themes(evidence[rows], counts[rows], doc_rows, config, trains=kept[rows])
         else:
             learned = apply_theme_model(theme_model, counts[rows], doc_rows, config)
         learned_model = learned.model
@@ -160,10 +165,13 @@ def _document_rows(paragraphs: list[Paragraph]) -> np.ndarray:
     return np.array([index[d] for d in doc_ids], dtype=np.int64)
 
 
-def _document_evidence(paragraphs: list[Paragraph], own: np.ndarray, kept: np.ndarray) -> np.ndarray:
+def _document_evidence(paragraphs: list[Paragraph], own: np.ndarray, counted: np.ndarray) -> np.ndarray:
+    """The evidence of each paragraph's document: the sum over its `counted` rows (kept paragraphs and title).
+    A headline names what the whole article is about, as a heading does for its section, so it counts for every
+    paragraph, not only for those before the first heading (measured: that hurt the sample's sectioned articles)."""
     rows = _document_rows(paragraphs)
     totals = np.zeros((int(rows.max(initial=-1)) + 1, own.shape[1]))
-    np.add.at(totals, rows[kept], own[kept])
+    np.add.at(totals, rows[counted], own[counted])
     return totals[rows]
 
 

@@ -100,3 +100,23 @@ def test_words_the_corpus_barely_has_get_no_theme_weight():
     learned = learn_themes(seeds, wider, np.arange(len(truth)), LabelConfig(document_context=0.0, **TOY))
     assert not learned.term_weights[-2].any()
     assert learned.term_weights[-1].max() < learned.term_weights[TERMS.index("orbit"), 0]
+
+
+def test_rows_that_do_not_train_shape_their_document_but_no_word_model():
+    # Two documents of one generic paragraph each, each with a title row; only the titles name a theme's words.
+    counts, seeds, truth = corpus()
+    generic = counts[np.flatnonzero(truth == -1)[:2]]
+    titles = sp.csr_matrix([[float(t in ("orbit", "capsule")) for t in TERMS], [float(t == "orchard") for t in TERMS]])
+    all_counts = sp.vstack([counts, generic, titles]).tocsr()
+    n = counts.shape[0]
+    doc_rows = np.concatenate([np.arange(n), [n, n + 1, n, n + 1]])
+    all_seeds = np.vstack([seeds, np.zeros((4, 2))])
+    trains = np.arange(n + 4) < n + 2
+    config = LabelConfig(document_context=1.0, **TOY)
+    learned = learn_themes(all_seeds, all_counts, doc_rows, config, trains=trains)
+    # The titles pull their documents' generic paragraphs toward their themes...
+    assert learned.evidence[n].argmax() == 0 and learned.evidence[n + 1].argmax() == 1
+    # ...but their words do not train the theme models: had they trained, "orchard" would weigh more for fruit.
+    trained = learn_themes(all_seeds, all_counts, doc_rows, config)
+    orchard = TERMS.index("orchard")
+    assert trained.term_weights[orchard, 1] > learned.term_weights[orchard, 1]

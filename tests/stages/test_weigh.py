@@ -59,3 +59,17 @@ def test_evidence_names_the_driving_seed_terms():
     weights = run_weigh(planted_paragraphs(), method="lexicon")
     assert "rocket*" in weights.paragraph_evidence[0] and "satellite*" in weights.paragraph_evidence[0]
     assert "apple*" in weights.paragraph_evidence[1]
+
+
+def test_a_title_lends_its_theme_to_its_whole_document():
+    # A headline says what the whole article is about: with only document context on, the seedless paragraph
+    # leans to the title's theme, and a byline with the same words lends nothing.
+    def news(title_reason):
+        title = Paragraph("news", 0, 0, 1, "Rocket satellite", drop_reason=title_reason)
+        return [title, Paragraph("news", 1, 0, 1, "Juice"), *planted_paragraphs()[2:]]
+
+    settings = dict(method="lexicon", section_context=0.0, document_context=1.0, learn_iterations=0)
+    titled, bylined = run_weigh(news("title"), **settings), run_weigh(news("byline"), **settings)
+    assert titled.paragraph[1, 0] > bylined.paragraph[1, 0] + 0.2
+    assert titled.paragraph.argmax(axis=1)[1] == 0
+    assert titled.paragraph[0].tolist() == [0.0, 0.0, 1.0]  # the title itself stays a dropped line
