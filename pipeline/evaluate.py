@@ -231,7 +231,7 @@ def match_documents(gold: list[GoldUnit], documents: pd.DataFrame, gold_path: Pa
         if len(candidates) > 1:
             raise InputError(
                 f"{gold_path}:{unit.line}: doc '{unit.doc}' matches several documents of {run_dir} "
-                f"({', '.join(candidates)}); give each input file a unique name"
+                f"({', '.join(candidates)}); name it with its folder (e.g. 'sport/001.txt') or by doc_id"
             )
         if not candidates:
             available = ", ".join(sorted(by_name)[:5]) + (", ..." if len(by_name) > 5 else "")
@@ -335,12 +335,14 @@ def document_distances(
     and renormalize both sides, since documents.csv weighs kept paragraphs only and so rarely shows "other".
     """
     predicted_rows = documents.set_index("doc_id")
+    units_of: dict[str, list[GoldUnit]] = {}
+    for unit in gold:
+        units_of.setdefault(unit.doc, []).append(unit)
     rows = []
     for doc, doc_id in doc_ids.items():
         shares = pd.Series(0.0, index=labels)
-        for unit in gold:
-            if unit.doc == doc:
-                shares[unit.primary] += len(unit.text) or (1 if unit.start is None else unit.end - unit.start)
+        for unit in units_of[doc]:
+            shares[unit.primary] += len(unit.text) or (1 if unit.start is None else unit.end - unit.start)
         weights = predicted_rows.loc[doc_id].reindex(labels, fill_value=0.0).astype(float)
         themes = [label for label in labels if label != OTHER]
         tv, hellinger = _distances(shares.to_numpy(), weights.to_numpy())
@@ -349,7 +351,7 @@ def document_distances(
             {
                 "doc": doc,
                 "doc_id": doc_id,
-                "n_units": sum(1 for unit in gold if unit.doc == doc),
+                "n_units": len(units_of[doc]),
                 "tv_distance": tv,
                 "hellinger_distance": hellinger,
                 "tv_distance_themes": tv_themes,
