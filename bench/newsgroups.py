@@ -8,7 +8,8 @@ stand-in for that corpus:
 2. strips headers, signatures and quoted lines as scikit-learn's remove=("headers", "footers", "quotes") does;
 3. samples --per-group posts per group (seeded), skipping posts with fewer than --min-words words left;
 4. writes corpus.jsonl (id, text, label, subject) -- or, with --headlines, one .txt file per post whose first
-   line is its subject ("Re:" removed), as a news article starts with its headline -- and a lexicon TOML holding one theme per sampled group, copied
+   line is its subject ("Re:" removed), as a news article starts with its headline -- and a lexicon TOML
+   holding one theme per sampled group, copied
    from bench/lexicons/newsgroups.toml (written from the group names alone, never from the posts);
 5. runs the pipeline through its Python API and scores documents.csv: a document is right when its largest theme
    column (excluding "other", ties to the first) is its group's theme; `accuracy_strict` also counts a document

@@ -226,7 +226,10 @@ def document_table(
         if p.kept:
             kept[p.doc_id] += 1
             tokens[p.doc_id] += length
-    metadata_keys = sorted({k for d in documents for k in d.metadata} | {k for d in documents for c in d.copies for k in c.metadata})
+    metadata_keys = sorted(
+        {k for d in documents for k in d.metadata}
+        | {k for d in documents for c in d.copies for k in c.metadata}
+    )
     frame = pd.DataFrame(
         {
             "doc_id": [d.doc_id for d in documents],

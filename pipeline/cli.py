@@ -151,7 +151,13 @@ def _counted(counts: dict[str, int]) -> str:
 @app.command()
 def evaluate(
     run_dir: Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")],
-    gold: Annotated[Path, typer.Option("--gold", help="Hand-coded units, JSONL or CSV: doc, start, end, primary, accept (no start/end: whole documents).")],
+    gold: Annotated[
+        Path,
+        typer.Option(
+            "--gold",
+            help="Hand-coded units, JSONL or CSV: doc, start, end, primary, accept (no start/end: whole documents).",
+        ),
+    ],
     out_dir: Annotated[
         Optional[Path], typer.Option("--out", help="Where to write the tables. Default: RUN_DIR/evaluation/.")
     ] = None,

@@ -25,7 +25,9 @@ class Section(BaseModel):
 
 class IngestConfig(Section):
     path: str = Field("", description='file, directory or glob of .txt/.md/.jsonl/.csv; "" = bundled sample corpus')
-    extensions: list[str] = Field([".txt", ".md"], description='file types read when `path` is a directory or glob ("" = files without a suffix)')
+    extensions: list[str] = Field(
+        [".txt", ".md"], description='file types read when `path` is a directory or glob ("" = files without a suffix)'
+    )
     text_column: str = Field("text", description="column/field holding the text in .csv/.jsonl inputs")
     id_column: str = Field("", description='column/field with document ids in .csv/.jsonl; "" = <file stem>-<row>')
     title_column: str = Field("", description='column/field with titles; "" = first non-blank line of the text')

@@ -8,11 +8,16 @@ gold files that code off-topic documents "other".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from pipeline.runs import RunTables
 from pipeline.stages.weigh import OTHER
+
+if TYPE_CHECKING:
+    from pipeline.evaluate import GoldUnit
 
 DOCUMENT_UNIT_COLUMNS = (
     "id", "doc", "doc_id", "primary", "accept", "predicted", "correct", "weight", "other",
@@ -20,16 +25,17 @@ DOCUMENT_UNIT_COLUMNS = (
 )  # fmt: skip
 
 
-def predict_documents(gold: list, run: RunTables, doc_ids: dict[str, str]) -> pd.DataFrame:
+def predict_documents(gold: list[GoldUnit], run: RunTables, doc_ids: dict[str, str]) -> pd.DataFrame:
     """One row per gold document unit: its top theme and weight, its "other" weight, and the top label when
     "other" may win; see DOCUMENT_UNIT_COLUMNS."""
     labels = list(run.labels)
     themes = [label for label in labels if label != OTHER]
     weights = run.documents.set_index("doc_id")[labels].astype(float)
     rows = []
+    has_other = labels[-1] == OTHER
     for unit in gold:
         row = weights.loc[doc_ids[unit.doc]].to_numpy()
-        theme_weights = row[: len(themes)] if labels[-1] == OTHER else row
+        theme_weights = row[:-1] if has_other else row
         top = int(np.argmax(theme_weights))  # ties go to the first, as dominant_theme does
         predicted = themes[top] if theme_weights[top] > 0 else OTHER
         with_other = labels[int(np.argmax(row))]
@@ -43,7 +49,7 @@ def predict_documents(gold: list, run: RunTables, doc_ids: dict[str, str]) -> pd
                 "predicted": predicted,
                 "correct": predicted in unit.accepted,
                 "weight": float(theme_weights[top]),
-                "other": float(weights.loc[doc_ids[unit.doc]].get(OTHER, 0.0)),
+                "other": float(row[-1]) if has_other else 0.0,
                 "predicted_with_other": with_other,
                 "correct_with_other": with_other in unit.accepted,
             }

@@ -100,13 +100,15 @@ def test_missing_path_is_a_one_line_error(tmp_path, themes_run):
 def test_empty_folder_is_a_one_line_error(tmp_path, themes_run):
     (tmp_path / "empty").mkdir()
     line = error_line(themes_run(tmp_path / "empty"), 1)
-    assert line == f"error: ingest.path: folder {tmp_path / 'empty'} holds no .txt/.md files (ingest.extensions names the types to read)"
+    hint = "(ingest.extensions names the types to read)"
+    assert line == f"error: ingest.path: folder {tmp_path / 'empty'} holds no .txt/.md files {hint}"
 
 
 def test_folder_of_unsupported_files_is_a_one_line_error(write_corpus, tmp_path, themes_run):
     corpus = write_corpus({"a.pdf": b"%PDF-1.4", "b.docx": b"PK\x03\x04", "notes.json": "{}"})
     line = error_line(themes_run(corpus), 1)
-    assert line == f"error: ingest.path: folder {corpus} holds no .txt/.md files (ingest.extensions names the types to read)"
+    hint = "(ingest.extensions names the types to read)"
+    assert line == f"error: ingest.path: folder {corpus} holds no .txt/.md files {hint}"
 
 
 def test_unreadable_file_is_a_one_line_error_naming_it(write_corpus, tmp_path, monkeypatch, themes_run):
@@ -170,10 +172,10 @@ def test_duplicate_files_are_analysed_once_and_reported_under_each_name(write_co
     run_dir = only_run(tmp_path, result)
     assert manifest(run_dir)["copied"] == {"duplicate": 2}
     assert manifest(run_dir)["skipped"] == {}
-    first = (corpus / "a.txt").resolve()
+    first, note = (corpus / "a.txt").resolve(), "(same sha256); analysed once, reported under both names"
     assert warning_lines(result) == [
-        f"warning: {(corpus / 'b.txt').resolve()}: duplicate of {first} (same sha256); analysed once, reported under both names",
-        f"warning: {(corpus / 'sub' / 'c.txt').resolve()}: duplicate of {first} (same sha256); analysed once, reported under both names",
+        f"warning: {(corpus / 'b.txt').resolve()}: duplicate of {first} {note}",
+        f"warning: {(corpus / 'sub' / 'c.txt').resolve()}: duplicate of {first} {note}",
     ]
     assert "copied 2 (duplicate 2)" in result.output
     # Every input file has its row (a labeled data set joins on them); a copy carries its first's results.
@@ -184,7 +186,10 @@ def test_duplicate_files_are_analysed_once_and_reported_under_each_name(write_co
     weights = documents.columns[documents.columns.get_loc("n_tokens") + 1 :].drop("top_terms")
     assert (documents.loc[["b", "c"], weights] == documents.loc["a", weights]).all().all()
     paragraphs = table(run_dir, "paragraphs.csv")
-    of = {doc: group.drop(columns=["doc_id", "source"]).reset_index(drop=True) for doc, group in paragraphs.groupby("doc_id")}
+    of = {
+        doc: group.drop(columns=["doc_id", "source"]).reset_index(drop=True)
+        for doc, group in paragraphs.groupby("doc_id")
+    }
     pd.testing.assert_frame_equal(of["c"], of["a"])
     assert set(paragraphs.loc[paragraphs.doc_id == "b", "source"]) == {str((corpus / "b.txt").resolve())}
 

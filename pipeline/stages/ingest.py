@@ -1,7 +1,8 @@
 """Ingest: read a directory, glob or single file of documents into `Document`s (the one stage that reads input).
 
 Bad files do not stop a run when the rest can be read: binary and empty files are skipped, a duplicate (same
-sha256) is analysed once and reported under each name (`Document.copies`), and text that is not UTF-8 is decoded as cp1252 or Latin-1, each with a `PipelineWarning` the runner records. Files that
+sha256) is analysed once and reported under each name (`Document.copies`), and text that is not UTF-8 is
+decoded as cp1252 or Latin-1, each with a `PipelineWarning` the runner records. Files that
 cannot be read as asked (a malformed JSON line, a missing text column) are an `InputError` naming file and line.
 """
 
