@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, Iterator
 
@@ -69,7 +69,6 @@ class Evaluation:
     confusion: pd.DataFrame
     documents: pd.DataFrame
     level: str = "paragraph"  # "document" when the gold codes whole documents
-    extra: dict[str, Any] = field(default_factory=dict)  # level-specific headline numbers for summary.json
 
     def summary(self) -> dict[str, Any]:
         distances = {f"mean_{c}": _round(self.documents[c].mean()) for c in DISTANCE_COLUMNS}
@@ -84,7 +83,7 @@ class Evaluation:
             "macro_f1_labels": self.macro_labels,
             "n_documents": int(len(self.documents)),
             **distances,
-            **self.extra,
+            **(document_headline(self.units) if self.level == "document" else {}),
         }
 
 
@@ -205,7 +204,6 @@ def evaluate(run_dir: Path, gold_path: Path) -> Evaluation:
         confusion=confusion,
         documents=document_distances(gold, run.documents, doc_ids, labels),
         level="document" if whole_documents else "paragraph",
-        extra=document_headline(units) if whole_documents else {},
     )
 
 
@@ -423,7 +421,7 @@ def evaluation_tables(evaluation: Evaluation) -> list[Table | str]:
         f"predictions; accuracy {evaluation.accuracy:.3f} ({int(units['correct'].sum())}/{len(units)} units)"
     )
     if evaluation.level == "document":
-        extra = evaluation.extra
+        extra = document_headline(units)
         headline = (
             f"{headline.replace(' units)', ' documents, each its top theme)')}; "
             f"accuracy {extra['accuracy_with_other']:.3f} ({extra['n_correct_with_other']}/{len(units)}) "
