@@ -38,6 +38,9 @@ InputOpt = Annotated[
     Optional[str], typer.Option("--input", help="Documents to analyse (same as --set ingest.path=...).")
 ]
 JobsOpt = Annotated[int, typer.Option("--jobs", help="Processes for model fits (-1 = every core); outputs do not change.")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress or per-stage lines; warnings and the summary still print.")
+]
 RunDirArg = Annotated[Path, typer.Argument(help="A run folder: outputs/<experiment>/<run-id>/.")]
 
 
@@ -65,6 +68,7 @@ def run(
         bool, typer.Option("--no-cache", help="Compute every stage (same as --set cache.enabled=false).")
     ] = False,
     jobs: JobsOpt = -1,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Run the whole pipeline and write a new run folder under outputs/<experiment>/."""
@@ -75,7 +79,7 @@ def run(
         overrides = _overrides(set_, input_path)
         if no_cache:
             overrides.append("cache.enabled=false")
-        result = _with_progress(run_pipeline, load_config(config, overrides), jobs)
+        result = _with_progress(run_pipeline, load_config(config, overrides), jobs, quiet)
     s = result.summary
     reasons = _counted(s["drop_reasons"]) or "none"
     out.print(
@@ -109,6 +113,7 @@ def sweep(
     set_: SetOpt = None,
     input_path: InputOpt = None,
     jobs: JobsOpt = -1,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Fit every (topic count, seed), score coherence, diversity, exclusivity, perplexity, stability; recommend K."""
@@ -120,7 +125,7 @@ def sweep(
             overrides.append(f"sweep.k={_toml_string(k)}")
         if seeds is not None:
             overrides.append(f"sweep.seeds={seeds}")
-        result = _with_progress(run_sweep, load_config(config, overrides), jobs)
+        result = _with_progress(run_sweep, load_config(config, overrides), jobs, quiet)
     out.print(result.text, markup=False, end="")
     out.print(f"outputs: {result.sweep_dir}", markup=False)
 
@@ -339,11 +344,11 @@ def config_show(config: ConfigArg = None, set_: SetOpt = None, debug: DebugOpt =
         out.print(load_config(config, list(set_ or [])).to_toml(), markup=False, end="")
 
 
-def _with_progress(command: Callable[..., T], config: Config, jobs: int) -> T:
+def _with_progress(command: Callable[..., T], config: Config, jobs: int, quiet: bool = False) -> T:
     """command(config, reporter, n_jobs=jobs) with a live progress display on a terminal."""
-    from pipeline.progress import reporter_for_terminal
+    from pipeline.progress import WarningsOnlyReporter, reporter_for_terminal
 
-    reporter = reporter_for_terminal(err)
+    reporter = WarningsOnlyReporter() if quiet else reporter_for_terminal(err)
     try:
         return command(config, reporter, n_jobs=jobs)
     finally:

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from pipeline.errors import PipelineWarning
+
+# Off a terminal, progress lines come at most this often (a line per tenth of a stage's work), so quick stages print none.
+LINE_EVERY_S = 5.0
 
 # Beyond this many warnings of one kind per stage, the rest are counted, not printed (the manifest has them all).
 WARNINGS_SHOWN_PER_REASON = 3
@@ -49,6 +53,13 @@ class SilentReporter:
         pass
 
 
+class WarningsOnlyReporter(SilentReporter):
+    """`--quiet`: no progress or stage lines, but warnings still print (a quiet run must not hide a problem)."""
+
+    def warn(self, message: str) -> None:
+        print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
 def stage_line(stage: str, elapsed_s: float, counts: dict[str, Any]) -> str:
     detail = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
     return f"{stage:<10} {elapsed_s:6.2f}s  {detail}"
@@ -70,19 +81,27 @@ def summarize_warnings(caught: Iterable[PipelineWarning], shown: int = WARNINGS_
 class LineReporter:
     """Off a terminal (a pipe, a log file, CI): the same lines as the live view, as plain text."""
 
-    def __init__(self, stream: TextIO | None = None):
+    def __init__(self, stream: TextIO | None = None, every_s: float | None = None, clock: Callable[[], float] = time.monotonic):
         self.stream = stream
+        self.every_s = LINE_EVERY_S if every_s is None else every_s
+        self.clock = clock
+        self.last_line_s = clock()
+        self.last_tenth = 0
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream or sys.stderr, flush=True)
 
     def start(self, stage: str) -> None:
-        pass
+        self.last_line_s, self.last_tenth = self.clock(), 0
 
     def advance(self, stage: str, done: int, total: int) -> None:
-        # A line per tenth of the work: a log shows that a long stage moves without filling up.
-        if done * 10 // total > (done - 1) * 10 // total:
-            self._print(f"{stage:<10} {done}/{total}")
+        # A line per tenth of the work at most every `every_s` (a quick stage prints none), and one a minute while
+        # a slow stage stays within a tenth: a log shows that a long stage moves without filling up.
+        now, tenth = self.clock(), 10 * done // max(total, 1)
+        since = now - self.last_line_s
+        if since >= self.every_s and (tenth > self.last_tenth or 0 < 12 * self.every_s <= since):
+            self.last_line_s, self.last_tenth = now, tenth
+            self._print(f"{stage:<10} {done}/{total} ({100 * done // max(total, 1)}%)")
 
     def finish(self, stage: str, elapsed_s: float, counts: dict[str, Any]) -> None:
         self._print(stage_line(stage, elapsed_s, counts))
@@ -104,6 +123,7 @@ class RichReporter:
             TextColumn("{task.description}"),
             BarColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=console,
             transient=True,
         )

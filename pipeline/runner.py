@@ -31,7 +31,8 @@ from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
 from pipeline.stages.vectorize import vectorize
 from pipeline.stages.weigh import weigh
 from pipeline.types import (
-    Document, EvidenceCounts, Lexicon, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors,
+    Document, EvidenceCounts, Lexicon, Paragraph, ProgressHook, ThemeTerms, ThemeWeights, TopicLabels, TopicModel,
+    Tokenized, Vectors,
 )
 
 T = TypeVar("T")
@@ -87,6 +88,10 @@ class Stages:
         self.records.append(artifacts.StageRecord(name, elapsed, counts, ours, reused=reused))
         self.reporter.finish(name, elapsed, {**counts, "from_cache": "reused"} if reused else counts)
 
+    def progress(self, name: str) -> ProgressHook:
+        """The hook a long stage calls with (done, total) as it goes; shown by the reporter under `name`."""
+        return lambda done, total: self.reporter.advance(name, done, total)
+
     def cached(self, name: str, compute: Callable[[], T], *, after: Iterable[str] = (), parts: Iterable[Any] = ()) -> T:
         """compute(), or the output cached under a key of `parts` (what else it reads) and the keys of the stages
         `after` it; keys chain, so naming the last upstream stage covers every stage before it. The warnings
@@ -118,7 +123,9 @@ def prepare(config: Config, stages: Stages) -> Prepared:
     with stages.stage("tokenize") as counts:
         # workers is left out of the key: the tokens are the same for any number of them.
         tokenized = stages.cached(
-            "tokenize", lambda: tokenize(paragraphs, config.tokenize, workers=config.workers), after=["segment"],
+            "tokenize",
+            lambda: tokenize(paragraphs, config.tokenize, workers=config.workers, progress=stages.progress("tokenize")),
+            after=["segment"],
             parts=[config.tokenize],
         )
         counts["tokens"] = len(tokenized.token_ids.ids)
@@ -169,7 +176,9 @@ def run(
         anchors = theme_terms if config.model.seeded else {}
         replicates = stages.cached(
             "model",
-            lambda: fit_replicates(vectors, kept, anchors, config.model, seed=config.seed, n_jobs=n_jobs),
+            lambda: fit_replicates(
+                vectors, kept, anchors, config.model, seed=config.seed, n_jobs=n_jobs, progress=stages.progress("model")
+            ),
             after=["vectorize"],
             parts=[config.model, config.seed, list(anchors.items())],
         )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+
+# How a long stage says how far it is: progress(done, total), `done` never going down. Stages take one instead
+# of a reporter, so they stay free of I/O; the runner makes it from its reporter and the stage's name.
+ProgressHook = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import multiprocessing
 from functools import partial
 
+from pipeline.types import ProgressHook
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -58,13 +60,24 @@ def map_chunks(
     *args: Any,
     workers: int = 1,
     size: Callable[[Item], int] = len,
+    progress: ProgressHook | None = None,
 ) -> Iterator[Result]:
     """function(items[start:end], *args) for each chunk, in order; in `workers` processes when more than 1.
 
-    `size(item)` is its amount of text in characters, which chunks are cut by."""
+    `size(item)` is its amount of text in characters, which chunks are cut by. `progress(chunks done, chunks)`
+    is called as each result is handed on."""
     sizes = [size(item) for item in items]
     workers = resolve_workers(workers, sum(sizes))
     bounds = chunk_bounds(sizes, workers, CHUNK_CHARS)
+    for done, result in enumerate(_map_bounds(function, items, args, workers, bounds), start=1):
+        if progress:
+            progress(done, len(bounds))
+        yield result
+
+
+def _map_bounds(
+    function: Callable[..., Result], items: Sequence[Item], args: tuple[Any, ...], workers: int, bounds: list[tuple[int, int]]
+) -> Iterator[Result]:
     if workers <= 1 or len(bounds) <= 1:
         yield from (function(items[start:end], *args) for start, end in bounds)
         return

@@ -16,16 +16,24 @@ from pipeline.config import ModelConfig
 from pipeline.errors import ConfigError, PipelineWarning
 from pipeline.stages.parallel import map_in_order
 from pipeline.stages.model_tomotopy import fit_gibbs
-from pipeline.types import TopicModel, Vectors
+from pipeline.types import ProgressHook, TopicModel, Vectors
 
 # gensim logs every pass at INFO; our progress display says what matters.
 logging.getLogger("gensim").setLevel(logging.WARNING)
 
 
 def fit_topics(
-    vectors: Vectors, kept: list[bool], theme_terms: dict[str, list[str]], config: ModelConfig, *, seed: int
+    vectors: Vectors,
+    kept: list[bool],
+    theme_terms: dict[str, list[str]],
+    config: ModelConfig,
+    *,
+    seed: int,
+    progress: ProgressHook | None = None,
 ) -> TopicModel:
-    """Fit LDA; topic k < number of seeded themes is anchored to that theme through the eta prior."""
+    """Fit LDA; topic k < number of seeded themes is anchored to that theme through the eta prior.
+
+    `progress(done, total)` counts paragraphs over all passes (gensim) or sampling iterations (tomotopy)."""
     seeded = seeded_term_ids(vectors, theme_terms, config)
     if len(seeded) > config.num_topics:
         raise ConfigError(
@@ -44,7 +52,7 @@ def fit_topics(
     seed_theme = list(seeded) + [""] * (num_topics - len(seeded))
     if config.engine == "tomotopy":
         config = config.model_copy(update={"num_topics": num_topics})
-        model, fitted = fit_gibbs(vectors, training_rows, seeded, config, seed=seed)
+        model, fitted = fit_gibbs(vectors, training_rows, seeded, config, seed=seed, progress=progress)
         doc_topic = np.zeros((vectors.counts.shape[0], num_topics))
         doc_topic[training_rows] = fitted
         return TopicModel(model=model, topic_term=model.get_topics(), doc_topic=doc_topic, seed_theme=seed_theme)
@@ -66,7 +74,9 @@ def fit_topics(
     for k, ids in enumerate(seeded.values()):
         model.state.sstats[k, ids] += initial_mass
     model.sync_state()
-    model.update(bow_corpus(vectors.counts, training_rows))
+    corpus = bow_corpus(vectors.counts, training_rows)
+    every = min(config.chunksize, len(training_rows))  # at least once a pass
+    model.update(_Counted(corpus, config.passes, every, progress) if progress else corpus)
     return TopicModel(
         model=model,
         topic_term=model.get_topics(),
@@ -78,6 +88,26 @@ def fit_topics(
 def bow_corpus(counts: sp.csr_matrix, rows: np.ndarray) -> Sparse2Corpus:
     """The chosen rows of a count matrix as a gensim corpus, streamed row by row (no lists of tuples kept)."""
     return Sparse2Corpus(counts[rows], documents_columns=False)
+
+
+class _Counted:
+    """A corpus that yields the same rows and calls progress(rows yielded over all passes, rows x passes) after each
+    chunk: gensim reads the corpus once per pass, and offers no hook of its own without evaluating perplexity."""
+
+    def __init__(self, corpus: Sparse2Corpus, passes: int, every: int, progress: ProgressHook):
+        self.corpus, self.progress, self.every = corpus, progress, max(1, every)
+        self.total = len(corpus) * passes
+        self.done = 0
+
+    def __len__(self) -> int:
+        return len(self.corpus)
+
+    def __iter__(self):
+        for row in self.corpus:
+            yield row
+            self.done += 1
+            if self.done % self.every == 0 or self.done == self.total:
+                self.progress(min(self.done, self.total), self.total)
 
 
 def _doc_topic(model: LdaModel, counts: sp.csr_matrix, rows: np.ndarray, chunk_rows: int = 10_000) -> np.ndarray:
@@ -97,16 +127,23 @@ def fit_replicates(
     *,
     seed: int,
     n_jobs: int = -1,
+    progress: ProgressHook | None = None,
 ) -> list[TopicModel]:
-    """`config.seeds` models, replicate i fitted with seed + i (in parallel); replicate 0 is the single-seed model."""
+    """`config.seeds` models, replicate i fitted with seed + i (in parallel); replicate 0 is the single-seed model.
+
+    `progress` counts one model's passes or iterations, or with several seeds the models fitted."""
+    seeds = replicate_seeds(seed, config.seeds)
+    per_model = progress if len(seeds) == 1 else None  # a single fit runs here, where the hook can be called
     return map_in_order(
         _fit_with_seed,
-        replicate_seeds(seed, config.seeds),
+        seeds,
         n_jobs=n_jobs,
+        on_done=(lambda done: progress(done, len(seeds))) if progress and not per_model else None,
         vectors=vectors,
         kept=kept,
         theme_terms=theme_terms,
         config=config,
+        progress=per_model,
     )
 
 

@@ -13,14 +13,22 @@ import scipy.sparse as sp
 from gensim.models import LdaModel
 
 from pipeline.config import ModelConfig
-from pipeline.types import Vectors
+from pipeline.types import ProgressHook, Vectors
 
 # tomotopy re-estimates the document-topic prior every this many sweeps (its default); 0 keeps it fixed.
 OPTIMIZE_ALPHA_EVERY = 10
+# How many times a fit reports its progress: often enough for a bar, rarely enough to cost nothing.
+PROGRESS_CALLS = 100
 
 
 def fit_gibbs(
-    vectors: Vectors, rows: np.ndarray, seeded: dict[str, list[int]], config: ModelConfig, *, seed: int
+    vectors: Vectors,
+    rows: np.ndarray,
+    seeded: dict[str, list[int]],
+    config: ModelConfig,
+    *,
+    seed: int,
+    progress: ProgressHook | None = None,
 ) -> tuple[LdaModel, np.ndarray]:
     """(gensim LdaModel holding the sampled topics, len(rows) x topics proportions) fitted on `counts[rows]`."""
     import tomotopy as tp
@@ -35,7 +43,14 @@ def fit_gibbs(
     for i, prior in sorted(priors.items()):
         model.set_word_prior(vectors.terms[i], prior)
     _add_documents(model, vectors.counts[rows], np.array(vectors.terms, dtype=object))
-    model.train(config.iterations, workers=1)
+    if progress:
+        # tomotopy calls back every `interval` iterations and at the end; the sampling is the same either way.
+        interval = max(1, config.iterations // PROGRESS_CALLS)
+        model.train(
+            config.iterations, workers=1, callback_interval=interval, callback=lambda _, done, total: progress(done, total)
+        )
+    else:
+        model.train(config.iterations, workers=1)
     doc_topic = np.array([doc.get_topic_dist() for doc in model.docs], dtype=np.float64)
     return _as_gensim(model, vectors, config, seed), doc_topic / doc_topic.sum(axis=1, keepdims=True)
 

@@ -19,7 +19,7 @@ import numpy as np
 from pipeline.config import TokenizeConfig
 from pipeline.stages.sequences import join_pairs, learn_phrases
 from pipeline.stages.chunks import map_chunks
-from pipeline.types import Lexicon, Paragraph, TokenSequence, Tokenized
+from pipeline.types import Lexicon, Paragraph, ProgressHook, TokenSequence, Tokenized
 
 # Words with inner hyphens or apostrophes stay whole ("e-commerce", "people-centered"); "'s" is cut below.
 # Compiled with `re`, not nltk's RegexpTokenizer: nltk now runs every pattern through the `regex` package
@@ -122,7 +122,12 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
 
 
 def tokenize(
-    paragraphs: list[Paragraph], config: TokenizeConfig, *, workers: int = 1, phraser: Any = None
+    paragraphs: list[Paragraph],
+    config: TokenizeConfig,
+    *,
+    workers: int = 1,
+    phraser: Any = None,
+    progress: ProgressHook | None = None,
 ) -> Tokenized:
     """Tokens for every paragraph (empty for dropped ones but headings), then corpus phrases.
 
@@ -130,10 +135,11 @@ def tokenize(
     and lexicon phrases are matched later, on the word sequence (`stages/evidence.py`). A fitted `phraser`
     (a saved run's, applied to new documents) joins phrases instead of one learned from these paragraphs.
     `workers` processes share the work in order-preserving chunks; the result is the same for any number.
+    `progress(chunks done, chunks)` is called as each chunk is merged.
     """
     texts = [p.text if p.kept or p.drop_reason in CONTEXT_REASONS else "" for p in paragraphs]
     _word_table(config.model_dump_json())  # built before workers fork, so they inherit it warm
-    words, vocabulary, surfaces = _merge_chunks(map_chunks(tokenize_chunk, texts, config, workers=workers))
+    words, vocabulary, surfaces = _merge_chunks(map_chunks(tokenize_chunk, texts, config, workers=workers, progress=progress))
     if phraser is None and config.phrases and len(words.ids):
         phraser = learn_phrases(
             words, vocabulary, min_count=config.phrase_min_count, threshold=config.phrase_threshold, delimiter=PHRASE_JOIN

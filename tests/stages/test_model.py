@@ -64,3 +64,27 @@ def test_unseeded_topics_separate_the_planted_themes(engine):
     assert model.seed_theme == ["", ""]
     tops = [{vectors.terms[i] for i in np.argsort(-row)[:7]} for row in model.topic_term]
     assert sorted(map(sorted, tops)) == sorted(map(sorted, [set(SPACE.split()), set(FRUIT.split())]))
+
+
+@ENGINES
+def test_progress_counts_go_up_to_the_total_and_leave_the_model_unchanged(engine):
+    _, terms, kept, vectors = planted_vectors(planted_paragraphs())
+    config = ModelConfig(num_topics=2, passes=3, iterations=50, chunksize=4, seeded=True, engine=engine)
+    calls = []
+    watched = fit_topics(vectors, kept, terms, config, seed=7, progress=lambda done, total: calls.append((done, total)))
+    plain = fit_topics(vectors, kept, terms, config, seed=7)
+    assert np.array_equal(watched.topic_term, plain.topic_term)
+    assert np.array_equal(watched.doc_topic, plain.doc_topic)
+    done = [d for d, _ in calls]
+    assert len(calls) > 1 and done == sorted(done)
+    assert len({t for _, t in calls}) == 1 and done[-1] == calls[-1][1]
+
+
+def test_replicates_report_each_model_fitted():
+    from pipeline.stages.model import fit_replicates
+
+    _, terms, kept, vectors = planted_vectors(planted_paragraphs())
+    config = ModelConfig(num_topics=2, passes=2, seeds=3, seeded=True, engine="gensim")
+    calls = []
+    fit_replicates(vectors, kept, terms, config, seed=7, n_jobs=1, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
