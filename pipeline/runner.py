@@ -6,7 +6,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_topics
 from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
+from pipeline.stages.surface import evidence_terms, readable_evidence, surface_forms
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
 from pipeline.stages.vectorize import vectorize
@@ -36,6 +37,9 @@ from pipeline.types import (
 )
 
 T = TypeVar("T")
+# Evidence strings are built with the terms as the model knows them and made readable when written, once the
+# terms shown are known (their display forms are counted for those terms only).
+NORMALIZED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,7 @@ def run(
             lambda: combine_replicates([
                 weigh(
                     paragraphs, doc_ids, evidence.counts, expanded, model, model_labels, lexicon.names, config.label,
-                    evidence.terms, evidence.surface,
+                    evidence.terms, NORMALIZED,
                 )
                 for model, model_labels in zip(replicates, replicate_labels)
             ]),
@@ -226,11 +230,15 @@ def run(
             stability_scores = dict(zip(stability.themes, stability.stability.tolist()))
             counts["themes_without_topic"] = int(np.isnan(stability.stability).sum())
     with stages.stage("write") as counts:
+        used_terms = weights.theme_terms or expanded
+        shown = [t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms]
+        shown += artifacts.theme_terms_shown(used_terms, evidence.terms)
+        weighed, display = weight_tables(documents, paragraphs, tokenized, vectors, weights, config, shown=shown)
         tables = {
-            **weight_tables(documents, paragraphs, tokenized, vectors, weights, config.label),
-            "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
+            **weighed,
+            "topics.csv": artifacts.topic_table(topic_model, labels, display),
             "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
-            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
+            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, used_terms, evidence, display),
             **stability_tables,
         }
         config_hash = config.hash()
@@ -312,18 +320,25 @@ def weight_tables(
     tokenized: Tokenized,
     vectors: Vectors,
     weights: ThemeWeights,
-    config: LabelConfig,
-) -> dict[str, Any]:
-    """paragraphs.csv and documents.csv as frames (a run and `themes infer` write the same schema)."""
+    config: Config,
+    *,
+    shown: Iterable[str] = (),
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """paragraphs.csv and documents.csv as frames (a run and `themes infer` write the same schema), and the
+    display form of their terms and of the other `shown` ones (counted in one pass over the paragraphs)."""
     rows_of: dict[str, list[int]] = {d.doc_id: [] for d in documents}
     for i, p in enumerate(paragraphs):
         if p.kept:
             rows_of[p.doc_id].append(i)
-    doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.top_terms)
-    return {
-        "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, weights),
-        "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, weights, doc_terms),
+    doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.label.top_terms)
+    terms = {*shown, *(t for terms in doc_terms for t, _ in terms), *evidence_terms(weights.paragraph_evidence)}
+    display = surface_forms(paragraphs, tokenized, terms, config.tokenize)
+    readable = replace(weights, paragraph_evidence=[readable_evidence(e, display) for e in weights.paragraph_evidence])
+    tables = {
+        "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, readable),
+        "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, readable, doc_terms, display),
     }
+    return tables, display
 
 
 def _count_reasons(paragraphs) -> dict[str, int]:

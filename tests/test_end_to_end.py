@@ -182,3 +182,17 @@ def test_two_worker_processes_give_byte_identical_outputs(sample_run, sample_con
     for hashes in outputs:
         del hashes["report.html"]  # holds the run's id and time
     assert outputs[0] == outputs[1]
+
+
+def test_terms_are_shown_as_written_with_the_normalized_form_beside_them(sample_run, paragraphs):
+    # The sample's speeches say "rule of law" and name "Xi Jinping": the lemma/phrase forms are "rule_law" and
+    # "xi_jinping", which people should not have to read.
+    topics = read_table(sample_run.run_dir, "topics.csv")
+    shown = " ".join([*topics["top_terms"], *topics["tfidf_terms"]])
+    assert "rule of law:" in shown and "rule law:" not in shown
+    terms = read_table(sample_run.run_dir, "theme_terms.csv")
+    assert list(terms.columns) == ["theme", "term", "term_normalized", "weight", "is_seed", "paragraphs"]
+    assert not terms["term"].str.contains("_").any() and terms["term_normalized"].str.contains("_").any()
+    assert (terms["term"].str.lower().str.split().str.len() >= terms["term_normalized"].str.count("_") + 1).all()
+    evidence = " ".join(paragraphs["evidence"])
+    assert "Xi Jinping" in evidence and "xi jinping" not in evidence

@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline.store import artifacts
 from pipeline.errors import InputError
-from pipeline.runner import weight_tables
+from pipeline.runner import NORMALIZED, weight_tables
 from pipeline.store.read import SavedRun, load_saved_run
 from pipeline.stages.clean import clean
 from pipeline.stages.evidence import evidence_counts
@@ -68,10 +68,10 @@ def infer(run_dir: Path, paths: list[str], out_dir: Path | None = None) -> Infer
     label_config = config.label if saved.theme_model else config.label.model_copy(update={"learn_iterations": 0})
     weights = weigh(
         paragraphs, [d.doc_id for d in documents], evidence.counts, saved_theme_terms(saved, evidence),
-        topic_model, labels, saved.lexicon.names, label_config, evidence.terms, evidence.surface,
+        topic_model, labels, saved.lexicon.names, label_config, evidence.terms, NORMALIZED,
         theme_model=saved.theme_model,
     )
-    tables = weight_tables(documents, paragraphs, tokenized, vectors, weights, config.label)
+    tables, _ = weight_tables(documents, paragraphs, tokenized, vectors, weights, config)
     folder = _write(saved, tables, documents, files, out_dir)
     return InferResult(
         out_dir=folder,

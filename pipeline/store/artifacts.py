@@ -219,6 +219,7 @@ def document_table(
     tokenized: Tokenized,
     weights: ThemeWeights,
     doc_terms: list[list[tuple[str, float]]],
+    display: dict[str, str],
 ) -> pd.DataFrame:
     kept = {d.doc_id: 0 for d in documents}
     tokens = dict(kept)
@@ -245,7 +246,7 @@ def document_table(
         for j, column in enumerate(weights.columns):
             frame[f"{column}_lo"] = weights.document_lo[:, j]
             frame[f"{column}_hi"] = weights.document_hi[:, j]
-    frame["top_terms"] = [format_terms(t, tokenized.surface) for t in doc_terms]
+    frame["top_terms"] = [format_terms(t, display) for t in doc_terms]
     for key in metadata_keys:
         if key not in frame.columns:
             frame[f"meta_{key}"] = [d.metadata.get(key, "") for d in documents]
@@ -324,8 +325,16 @@ def coverage_table(
     return pd.DataFrame(rows)
 
 
-def theme_terms_table(themes: list[str], theme_terms: ThemeTerms, evidence: EvidenceCounts) -> pd.DataFrame:
-    """Long format: one row per (theme, term) with weight > 0, seeds flagged, heaviest first within a theme."""
+def theme_terms_shown(theme_terms: ThemeTerms, terms: list[str]) -> list[str]:
+    """The terms theme_terms.csv lists: those with a weight > 0 for some theme."""
+    return [terms[i] for i in np.flatnonzero((theme_terms.weights > 0).any(axis=1))]
+
+
+def theme_terms_table(
+    themes: list[str], theme_terms: ThemeTerms, evidence: EvidenceCounts, display: dict[str, str]
+) -> pd.DataFrame:
+    """Long format: one row per (theme, term) with weight > 0, seeds flagged, heaviest first within a theme; `term`
+    as people read it, `term_normalized` as the model and the lexicon matching use it."""
     doc_freq = np.asarray((evidence.counts > 0).sum(axis=0)).ravel()
     rows = []
     for j, theme in enumerate(themes):
@@ -337,13 +346,14 @@ def theme_terms_table(themes: list[str], theme_terms: ThemeTerms, evidence: Evid
             rows.append(
                 {
                     "theme": theme,
-                    "term": evidence.surface[term],
+                    "term": display.get(term) or evidence.surface[term],
+                    "term_normalized": term,
                     "weight": float(column[i]),
                     "is_seed": bool(theme_terms.is_seed[i, j]),
                     "paragraphs": int(doc_freq[i]),
                 }
             )
-    return pd.DataFrame(rows, columns=["theme", "term", "weight", "is_seed", "paragraphs"])
+    return pd.DataFrame(rows, columns=["theme", "term", "term_normalized", "weight", "is_seed", "paragraphs"])
 
 
 def theme_stability_table(stability: ThemeStability) -> pd.DataFrame:

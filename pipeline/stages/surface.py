@@ -1,0 +1,148 @@
+"""Readable terms: the form a person reads ("rule of law", "China") for a normalized term the model uses
+("rule_law", "china").
+
+A term's surface form is the text span that most often tokenized to it in kept paragraphs: from its first word to
+its last, with the stopwords between as written, whitespace runs shown as one space and a possessive "'s" left
+out; a span across other punctuation is not counted. Spans are counted lowercased; the capitals are those the span most often has inside a sentence (a capital
+at a sentence's start says nothing), else none. Ties go to the span with fewer capitals, then to the
+alphabetically first, so the choice never depends on paragraph order.
+Only the terms a run shows are counted (top terms per topic, theme and document, and the evidence terms), in the
+paragraphs that contain their first word, up to SPANS_PER_TERM spans each: a compact count, however large the
+corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from pipeline.config import TokenizeConfig
+from pipeline.stages.tokenize import PHRASE_JOIN, WORD_PATTERN, build_word_normalizer, phrase_surface
+from pipeline.types import Paragraph, Tokenized
+
+# The tokenizer's words, found case-insensitively so that spans are taken from the text as written.
+_WORD = re.compile(WORD_PATTERN, re.IGNORECASE)
+_POSSESSIVE = ("'s", "’s", "'S", "’S")
+# Words and what may join them in a phrase people read; a span across other punctuation ("growth; trade") is not
+# one, and ";", ":" and "*" would break the "term:weight; ..." cells.
+_READABLE = re.compile(r"[\w'’\-&/ ]+")
+# A term's form is told from its first this many spans in corpus order (deterministic): a common word would
+# otherwise cost a pass over nearly every paragraph.
+SPANS_PER_TERM = 1000
+SENTENCE_ENDS = frozenset(".!?:;\n\r•·–—-*#>")
+
+
+def surface_forms(
+    paragraphs: list[Paragraph], tokenized: Tokenized, terms: Iterable[str], config: TokenizeConfig
+) -> dict[str, str]:
+    """Each of `terms` (normalized, phrases joined by "_") -> its most frequent written span; a term never found
+    written (a lexicon seed absent from the corpus) keeps the tokenizer's display form."""
+    wanted = sorted(set(terms))
+    by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for term in wanted:
+        parts = tuple(term.split(PHRASE_JOIN))
+        by_first.setdefault(parts[0], []).append((term, parts))
+    spans: defaultdict[str, Counter[str]] = defaultdict(Counter)  # lowercased: which words people write for it
+    cased: defaultdict[str, Counter[str]] = defaultdict(Counter)  # within a sentence: how they capitalize them
+    seen: Counter[str] = Counter()
+    word_to_pair = build_word_normalizer(config)
+    memo: dict[str, str | None] = {}
+    for row, firsts in _rows_with_words(paragraphs, tokenized, set(by_first)):
+        if not by_first:
+            break
+        if not any(first in by_first for first in firsts):
+            continue
+        text = paragraphs[row].text
+        words = _written_words(text, word_to_pair, memo)
+        enough = set()
+        for i, (token, start, _) in enumerate(words):
+            for term, parts in by_first.get(token, ()):
+                if len(parts) == 1 or tuple(w[0] for w in words[i : i + len(parts)]) == parts:
+                    span = " ".join(text[start : words[i + len(parts) - 1][2]].split())
+                    if not _READABLE.fullmatch(span):
+                        continue
+                    spans[term][span.lower()] += 1
+                    if not _starts_sentence(text, start):
+                        cased[term][span] += 1
+                    seen[term] += 1
+                    if seen[term] == SPANS_PER_TERM:
+                        enough.add(term)
+        for term in enough:
+            # Enough spans to tell the usual form; looking further would cost a pass over most paragraphs.
+            first = term.split(PHRASE_JOIN)[0]
+            by_first[first] = [(t, parts) for t, parts in by_first[first] if t != term]
+            if not by_first[first]:
+                del by_first[first]
+    forms = {}
+    for term in wanted:
+        if term not in spans:
+            forms[term] = phrase_surface(term, tokenized.surface)
+            continue
+        written = _most_frequent(spans[term])
+        as_cased = Counter({s: n for s, n in cased[term].items() if s.lower() == written})
+        forms[term] = _most_frequent(as_cased) if as_cased else written
+    return forms
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether a word at `start` opens a sentence, a line or a list item, where its capital says nothing."""
+    before = text[max(0, start - 40) : start].rstrip(" \t\"'“‘([")  # a window: paragraphs may be long
+    return not before or before[-1] in SENTENCE_ENDS
+
+
+def _rows_with_words(
+    paragraphs: list[Paragraph], tokenized: Tokenized, words: set[str]
+) -> Iterator[tuple[int, list[str]]]:
+    """(row, which of these words it holds) for the kept paragraphs that hold one, in order; headings and titles,
+    often in title case, are left out."""
+    ids = np.array([i for i, token in enumerate(tokenized.vocabulary) if token in words], dtype=np.int64)
+    sequence = tokenized.words
+    positions = np.flatnonzero(np.isin(sequence.ids, ids))
+    rows = np.searchsorted(sequence.offsets, positions, side="right") - 1
+    kept = np.fromiter((p.kept for p in paragraphs), dtype=bool, count=len(paragraphs))
+    pairs = np.unique(np.stack([rows, sequence.ids[positions]], axis=1)[kept[rows]], axis=0)
+    if not len(pairs):
+        return
+    starts = np.flatnonzero(np.diff(pairs[:, 0], prepend=-1))
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(pairs)]):
+        yield int(pairs[start, 0]), [tokenized.vocabulary[i] for i in pairs[start:end, 1].tolist()]
+
+
+def _written_words(text: str, word_to_pair, memo: dict[str, str | None]) -> list[tuple[str, int, int]]:
+    """(token, start, end) of each word of `text` that gives a token, offsets into `text` as written."""
+    words = []
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        if word not in memo:
+            pair = word_to_pair(word)
+            memo[word] = pair[0] if pair else None
+        token = memo[word]
+        if token is not None:
+            end = match.end() - 2 if match.group().endswith(_POSSESSIVE) else match.end()
+            words.append((token, match.start(), end))
+    return words
+
+
+def _most_frequent(spans: Counter[str]) -> str:
+    return min(spans.items(), key=lambda kv: (-kv[1], sum(c.isupper() for c in kv[0]), kv[0]))[0]
+
+
+def evidence_terms(evidence: Iterable[str]) -> set[str]:
+    """The normalized terms named in paragraph evidence strings ("rule_law*:2.10; court:0.40")."""
+    return {item.rsplit(":", 1)[0].rstrip("*") for text in evidence if text for item in text.split("; ")}
+
+
+def readable_evidence(text: str, display: dict[str, str]) -> str:
+    """An evidence string with each normalized term in its display form. Normalized terms hold only letters,
+    digits, "-", "'", "_", so ";", ":" and "*" cannot occur inside one."""
+    if not text:
+        return text
+    items = []
+    for item in text.split("; "):
+        term, score = item.rsplit(":", 1)
+        seed = "*" if term.endswith("*") else ""
+        items.append(f"{display.get(term.rstrip('*'), term.rstrip('*'))}{seed}:{score}")
+    return "; ".join(items)
