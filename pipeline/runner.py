@@ -28,7 +28,7 @@ from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
 from pipeline.stages.surface import evidence_terms, readable_evidence, surface_forms
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
-from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
+from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, tokenize
 from pipeline.stages.vectorize import vectorize
 from pipeline.stages.weigh import weigh
 from pipeline.types import (
@@ -237,7 +237,9 @@ def run(
         tables = {
             **weighed,
             "topics.csv": artifacts.topic_table(topic_model, labels, display),
-            "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
+            "lexicon_coverage.csv": artifacts.coverage_table(
+                lexicon.themes, theme_terms, evidence, kept, seed_spellings(lexicon, build_analyzer(config.tokenize))
+            ),
             "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, used_terms, evidence, display),
             **stability_tables,
         }

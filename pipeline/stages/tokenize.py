@@ -121,6 +121,17 @@ def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
     return terms
 
 
+def seed_spellings(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, str]:
+    """Each normalized seed -> the first seed written for it in the lexicon ("rule_law" -> "rule of law")."""
+    spelled: dict[str, str] = {}
+    for seeds in lexicon.themes.values():
+        for seed in seeds:
+            tokens = [t for t, _ in analyzer(seed)]
+            if tokens:
+                spelled.setdefault(PHRASE_JOIN.join(tokens), " ".join(seed.split()))
+    return spelled
+
+
 def tokenize(
     paragraphs: list[Paragraph],
     config: TokenizeConfig,

@@ -303,9 +303,15 @@ def topic_table(topic_model: TopicModel, labels: TopicLabels, surface: dict[str,
 
 
 def coverage_table(
-    lexicon_themes: dict[str, list[str]], theme_terms: dict[str, list[str]], evidence: EvidenceCounts, kept: list[bool]
+    lexicon_themes: dict[str, list[str]],
+    theme_terms: dict[str, list[str]],
+    evidence: EvidenceCounts,
+    kept: list[bool],
+    spelling: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Per theme: which seed terms (as written in the lexicon) occur in the kept paragraphs and which do not."""
+    """Per theme: which seed terms (as written in the lexicon, by `spelling` of their normalized form) occur in the
+    kept paragraphs and which do not."""
+    spelling = spelling or {}
     present = evidence.present_terms(kept)
     rows = []
     for theme, seeds in lexicon_themes.items():
@@ -318,8 +324,8 @@ def coverage_table(
                 "n_seeds": len(seeds),
                 "n_found": len(found),
                 "coverage": len(found) / len(normalized) if normalized else 0.0,
-                "found": "; ".join(t.replace("_", " ") for t in found),
-                "missing": "; ".join(t.replace("_", " ") for t in missing),
+                "found": "; ".join(spelling.get(t, t.replace("_", " ")) for t in found),
+                "missing": "; ".join(spelling.get(t, t.replace("_", " ")) for t in missing),
             }
         )
     return pd.DataFrame(rows)

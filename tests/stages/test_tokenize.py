@@ -140,3 +140,11 @@ def test_worker_processes_and_chunking_do_not_change_the_result(monkeypatch):
     assert two.vocabulary == one.vocabulary and two.surface == one.surface
     assert np.array_equal(two.token_ids.ids, one.token_ids.ids) and np.array_equal(two.token_ids.offsets, one.token_ids.offsets)
     assert "machine_learn" in one.vocabulary
+
+
+def test_seed_spellings_map_each_normalized_seed_to_its_first_written_form():
+    from pipeline.stages.tokenize import seed_spellings
+
+    lexicon = Lexicon(themes={"law": ["rule of law", "Rule  of the law", "laws"], "other": ["law"]})
+    spelled = seed_spellings(lexicon, build_analyzer(TokenizeConfig()))
+    assert spelled == {"rule_law": "rule of law", "law": "laws"}
