@@ -31,7 +31,7 @@ _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _READABLE = re.compile(r"[\w'’\-&/ ]+")
 # A term's form is told from its first this many spans in corpus order (deterministic): a common word would
 # otherwise cost a pass over nearly every paragraph.
-SPANS_PER_TERM = 1000
+SPANS_PER_TERM = 300
 SENTENCE_ENDS = frozenset(".!?:;\n\r•·–—-*#>")
 
 
@@ -94,21 +94,22 @@ def _starts_sentence(text: str, start: int) -> bool:
 
 
 def _rows_with_words(
-    paragraphs: list[Paragraph], tokenized: Tokenized, words: set[str]
+    paragraphs: list[Paragraph], tokenized: Tokenized, words: set[str], block_rows: int = 10_000
 ) -> Iterator[tuple[int, list[str]]]:
     """(row, which of these words it holds) for the kept paragraphs that hold one, in order; headings and titles,
-    often in title case, are left out."""
+    often in title case, are left out. Rows are searched a block at a time, so memory stays small."""
     ids = np.array([i for i, token in enumerate(tokenized.vocabulary) if token in words], dtype=np.int64)
     sequence = tokenized.words
-    positions = np.flatnonzero(np.isin(sequence.ids, ids))
-    rows = np.searchsorted(sequence.offsets, positions, side="right") - 1
     kept = np.fromiter((p.kept for p in paragraphs), dtype=bool, count=len(paragraphs))
-    pairs = np.unique(np.stack([rows, sequence.ids[positions]], axis=1)[kept[rows]], axis=0)
-    if not len(pairs):
-        return
-    starts = np.flatnonzero(np.diff(pairs[:, 0], prepend=-1))
-    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(pairs)]):
-        yield int(pairs[start, 0]), [tokenized.vocabulary[i] for i in pairs[start:end, 1].tolist()]
+    for first_row in range(0, len(paragraphs), block_rows):
+        last_row = min(first_row + block_rows, len(paragraphs))
+        begin, end = int(sequence.offsets[first_row]), int(sequence.offsets[last_row])
+        positions = begin + np.flatnonzero(np.isin(sequence.ids[begin:end], ids))
+        rows = np.searchsorted(sequence.offsets, positions, side="right") - 1
+        pairs = np.unique(np.stack([rows, sequence.ids[positions]], axis=1)[kept[rows]], axis=0)
+        starts = np.flatnonzero(np.diff(pairs[:, 0], prepend=-1))
+        for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(pairs)]):
+            yield int(pairs[start, 0]), [tokenized.vocabulary[i] for i in pairs[start:stop, 1].tolist()]
 
 
 def _written_words(text: str, word_to_pair, memo: dict[str, str | None]) -> list[tuple[str, int, int]]:
