@@ -49,7 +49,7 @@ def surface_forms(
     cased: defaultdict[str, Counter[str]] = defaultdict(Counter)  # within a sentence: how they capitalize them
     seen: Counter[str] = Counter()
     word_to_pair = build_word_normalizer(config)
-    memo: dict[str, str | None] = {}
+    memo: dict[str, tuple[str, int] | None] = {}
     for row, firsts in _rows_with_words(paragraphs, tokenized, set(by_first)):
         if not by_first:
             break
@@ -58,9 +58,11 @@ def surface_forms(
         text = paragraphs[row].text
         words = _written_words(text, word_to_pair, memo)
         enough = set()
-        for i, (token, start, _) in enumerate(words):
-            for term, parts in by_first.get(token, ()):
-                if len(parts) == 1 or tuple(w[0] for w in words[i : i + len(parts)]) == parts:
+        tokens = [w[0] for w in words]
+        for i in [i for i, token in enumerate(tokens) if token in by_first]:
+            start = words[i][1]
+            for term, parts in by_first[tokens[i]]:
+                if len(parts) == 1 or tuple(tokens[i : i + len(parts)]) == parts:
                     span = " ".join(text[start : words[i + len(parts) - 1][2]].split())
                     if not _READABLE.fullmatch(span):
                         continue
@@ -112,18 +114,19 @@ def _rows_with_words(
             yield int(pairs[start, 0]), [tokenized.vocabulary[i] for i in pairs[start:stop, 1].tolist()]
 
 
-def _written_words(text: str, word_to_pair, memo: dict[str, str | None]) -> list[tuple[str, int, int]]:
+def _written_words(
+    text: str, word_to_pair, memo: dict[str, tuple[str, int] | None]
+) -> list[tuple[str, int, int]]:
     """(token, start, end) of each word of `text` that gives a token, offsets into `text` as written."""
     words = []
     for match in _WORD.finditer(text):
-        word = match.group().lower()
-        if word not in memo:
-            pair = word_to_pair(word)
-            memo[word] = pair[0] if pair else None
-        token = memo[word]
-        if token is not None:
-            end = match.end() - 2 if match.group().endswith(_POSSESSIVE) else match.end()
-            words.append((token, match.start(), end))
+        written = match.group()
+        if written not in memo:  # keyed by the word as written: most words repeat, and lower() is then spared
+            pair = word_to_pair(written.lower())
+            memo[written] = (pair[0], 2 if written.endswith(_POSSESSIVE) else 0) if pair else None
+        known = memo[written]
+        if known is not None:
+            words.append((known[0], match.start(), match.end() - known[1]))
     return words
 
 
