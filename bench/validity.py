@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                                "overrides": args.overrides, "corpora": {}}
     ng.CACHE_DIR.mkdir(parents=True, exist_ok=True)
     for name in chosen:
-        workdir = Path(tempfile.mkdtemp(prefix=f"validity-{name}-", dir=ng.CACHE_DIR))
+        workdir = work_folder(name, args.reuse_cache)
         try:
             if name == "sample-dev":
                 results["corpora"][name] = run_sample_dev(args, workdir)
@@ -208,6 +208,16 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     console.print(f"results: {args.out}", markup=False)
     return 0
+
+
+def work_folder(name: str, reuse_cache: bool) -> Path:
+    """A fresh folder; with `reuse_cache` always the same one, since the stage cache keys on input paths."""
+    if not reuse_cache:
+        return Path(tempfile.mkdtemp(prefix=f"validity-{name}-", dir=ng.CACHE_DIR))
+    folder = ng.CACHE_DIR / f"validity-{name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return folder
 
 
 def print_table(corpora: dict[str, dict[str, Any]]) -> None:
