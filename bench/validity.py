@@ -39,7 +39,7 @@ from rich.table import Table
 
 import newsgroups as ng  # bench/newsgroups.py, beside this script
 from pipeline.config import load_config
-from pipeline.evaluate import evaluate, load_gold, score_units
+from pipeline.commands.evaluate import evaluate, load_gold, score_units
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run as run_pipeline
 from pipeline.stages.weigh import OTHER
