@@ -258,6 +258,7 @@ def score(true_themes: list[str], weights: np.ndarray, themes: list[str]) -> dic
         **per_theme_scores(true_themes, predicted, themes),
         "macro_f1_strict": strict["macro_f1"],
         "confusion_strict": strict["confusion"],
+        "predicted_strict": predicted_strict,  # per row, so other gold rules (accepted alternatives) can score it
     }
 
 

@@ -112,7 +112,7 @@ class LabelConfig(Section):
         "lexicon", description="paragraph weights from lexicon evidence (seeds and learned words), topic proportions, or a blend of both"
     )
     other_threshold: float = Field(
-        0.5, ge=0, description='theme evidence a paragraph needs to outweigh "other"; higher = more "other"'
+        1.0, ge=0, description='theme evidence a paragraph needs to outweigh "other"; higher = more "other"'
     )
     topic_weight: float = Field(0.1, ge=0, le=1, description="hybrid: share of the weights taken from the topic model")
     section_context: float = Field(
@@ -132,7 +132,7 @@ class LabelConfig(Section):
         0.2, ge=0, description="learned evidence every kept paragraph gets, spread over themes by the learned model"
     )
     learn_weight: float = Field(
-        1.5, ge=0, description="learned evidence per nat of topicality (how much better the theme models fit than the background)"
+        3.0, ge=0, description="learned evidence per nat of topicality (how much better the theme models fit than the background)"
     )
     learn_smoothing: float = Field(
         2000.0, gt=0, description="prior mass, in word occurrences, pulling each theme's learned word model toward the corpus's own (Dirichlet smoothing): a rare word cannot define a theme"
