@@ -3,6 +3,7 @@ with one line (exit 2), and the intervals are calibrated on simulated corpora.""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,13 @@ def test_intervals_are_calibrated_on_simulated_corpora():
     assert planted["covers_sampling"] < planted["covers"]
     assert null["excludes_zero"] <= 0.15
     assert null["excludes_zero_sampling"] > null["excludes_zero"]
+
+
+def test_report_shows_the_effect_charts_after_themes_effects(sample_run, tmp_path):
+    run = tmp_path / sample_run.run_dir.name
+    shutil.copytree(sample_run.run_dir, run)
+    assert CliRunner().invoke(app, ["effects", str(run), "--formula", "~ n_tokens"]).exit_code == 0
+    result = CliRunner().invoke(app, ["report", str(run)])
+    assert result.exit_code == 0, result.output
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert '<section id="effects">' in html and "effects/charts/prevalence-1-n_tokens.svg" in html

@@ -66,8 +66,8 @@ def effects(
     documents = run.documents[run.documents["n_paragraphs"] > 0].reset_index(drop=True)
     covariates = covariate_frame(documents)
     designs = [build_design(f, covariates, min_documents) for f in formulas]
-    run_seed = int(load_run_config(run.path).get("seed", 0)) if seed is None else seed
-    measurement = _measurement(run, documents, labels)
+    run_seed = run_config_seed(run) if seed is None else seed
+    measurement = measurement_of(run, documents, labels)
     effect_rows, prevalence_rows, charts = [], [], {}
     for i, design in enumerate(designs):
         rng = np.random.default_rng([run_seed, i])
@@ -85,6 +85,11 @@ def effects(
                    charts, notes)
 
 
+def run_config_seed(run: RunTables) -> int:
+    """The run's config seed: it feeds every random draw here too, so a repeat gives the same bytes."""
+    return int(load_run_config(run.path).get("seed", 0))
+
+
 def _chosen_labels(run: RunTables, wanted: list[str]) -> list[str]:
     unknown = [t for t in wanted if t not in run.labels]
     if unknown:
@@ -92,7 +97,7 @@ def _chosen_labels(run: RunTables, wanted: list[str]) -> list[str]:
     return wanted or run.labels
 
 
-def _measurement(run: RunTables, documents: pd.DataFrame, labels: list[str]) -> Measurement:
+def measurement_of(run: RunTables, documents: pd.DataFrame, labels: list[str]) -> Measurement:
     """Shares, seed replicates and kept paragraphs of `documents`; a duplicate copy shares its first's paragraphs."""
     row_of = {doc_id: i for i, doc_id in enumerate(documents["doc_id"])}
     source = documents.get("duplicate_of", pd.Series([""] * len(documents)))
@@ -135,7 +140,7 @@ def _replicates(run: RunTables, documents: pd.DataFrame, labels: list[str], row_
 def _fit(design: Design, measurement: Measurement, labels: list[str], rng: np.random.Generator,
          n_measurements: int, n_coefficients: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = design.matrix.index.to_numpy()
-    used = _subset(measurement, rows)
+    used = subset(measurement, rows)
     x = design.matrix.to_numpy(dtype=float)
     fit = compose(x, used, n_measurements=n_measurements, n_coefficients=n_coefficients, rng=rng)
     lower, upper, p = intervals(fit.estimate, fit.draws, LEVEL)
@@ -161,7 +166,7 @@ def _fit(design: Design, measurement: Measurement, labels: list[str], rng: np.ra
     return effect, pd.DataFrame(prevalence, columns=PREVALENCE_COLUMNS)
 
 
-def _subset(measurement: Measurement, rows: np.ndarray) -> Measurement:
+def subset(measurement: Measurement, rows: np.ndarray) -> Measurement:
     """The measurement of the design's documents only (rows renumbered), paragraphs of the others dropped."""
     new_row = np.full(len(measurement.shares), -1)
     new_row[rows] = np.arange(len(rows))
