@@ -81,7 +81,7 @@ def test_a_planted_trend_and_group_difference_come_back_inside_their_intervals(r
     assert (by_year["lower"] <= by_year["estimate"]).all() and (by_year["estimate"] <= by_year["upper"]).all()
     assert by_year["estimate"].is_monotonic_increasing
     groups = prevalence[prevalence["covariate"] == "country"]["value"].tolist()
-    assert groups == ["3 levels (BRA, …)", "CHN"]
+    assert groups == ["3 others (BRA, …)", "CHN"]
 
 
 def test_outputs_repeat_to_the_byte_and_charts_are_svg(run_dir, tmp_path):

@@ -26,7 +26,7 @@ def prevalence_panels(
         x0, y0 = 8 + (i % PER_ROW) * PANEL_W, 28 + (i // PER_ROW) * PANEL_H
         draw = _band if numeric else _whiskers
         low, high = min(lower[i]), max(upper[i])
-        low, high = max(low - (high - low) * 0.06, 0.0), high + (high - low) * 0.06  # keep marks off the frame
+        low, high = low - (high - low) * 0.06, high + (high - low) * 0.06  # keep marks off the frame
         body += _panel_frame(s, x0, y0, low, high)
         body += draw(s, values, estimate[i], lower[i], upper[i], x0, y0, low, high)
     return _svg(16 + min(len(series), PER_ROW) * PANEL_W, 36 + rows * PANEL_H, body, title)

@@ -204,4 +204,9 @@ def write_effects(result: Effects, run_dir: Path | str, out_dir: Path | None = N
     """effects.csv, prevalence.csv and the charts into RUN_DIR/effects/ (or `out_dir`)."""
     folder = Path(out_dir) if out_dir else Path(run_dir) / EFFECTS_DIR
     files: dict[str, pd.DataFrame | str] = {"effects.csv": result.effects, "prevalence.csv": result.prevalence}
-    return write_files(folder, files | result.charts)
+    written = write_files(folder, files | result.charts)
+    # A chart of an earlier call's formulas would sit beside tables that no longer hold its numbers.
+    for stale in sorted((folder / "charts").glob("prevalence-*.svg")):
+        if stale not in written:
+            stale.unlink()
+    return written

@@ -58,7 +58,7 @@ def _merged_levels(design: Design, rows: pd.DataFrame, levels: list) -> tuple[li
         if len(names) == 1:
             labels.append(names[0])
         else:
-            labels.append(f"{len(names)} levels ({names[0]}, …)")
+            labels.append(f"{len(names)} others ({names[0]}, …)")
         keep.append(members[0])
     return labels, keep
 
@@ -72,4 +72,4 @@ def predictors(design: Design, rows: pd.DataFrame) -> np.ndarray:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
