@@ -155,7 +155,9 @@ def test_intervals_are_calibrated_on_simulated_corpora():
 def test_report_shows_the_effect_charts_after_themes_effects(sample_run, tmp_path):
     run = tmp_path / sample_run.run_dir.name
     shutil.copytree(sample_run.run_dir, run)
-    assert CliRunner().invoke(app, ["effects", str(run), "--formula", "~ n_tokens"]).exit_code == 0
+    few = CliRunner().invoke(app, ["effects", str(run), "--formula", "~ n_tokens"])
+    assert few.exit_code == 2 and "5 documents for 2 coefficients" in few.output
+    assert CliRunner().invoke(app, ["effects", str(run), "--formula", "~ n_tokens", "--min-documents", "2"]).exit_code == 0
     result = CliRunner().invoke(app, ["report", str(run)])
     assert result.exit_code == 0, result.output
     html = (run / "report.html").read_text(encoding="utf-8")

@@ -108,6 +108,10 @@ def build_design(formula: str, covariates: pd.DataFrame, min_documents: int) -> 
     used = covariates[variables]
     complete = used.notna().all(axis=1)
     used = used[complete]
+    if variables and used.empty:
+        missing = next(name for name in variables if covariates[name].isna().all())
+        raise ConfigError(f"--formula {formula!r}: no document has a value for covariate '{missing}'"
+                          + (" (no dated documents)" if missing == "year" else ""))
     for name in variables:
         values = used[name].unique()
         if len(values) < 2:
@@ -129,6 +133,11 @@ def _check_columns(formula: str, matrix: pd.DataFrame, min_documents: int) -> No
     """Every indicator (0/1) column must hold `min_documents` documents on each side, and no column may be
     redundant: a level of three documents, or a country that is also its own year, gives no estimate to trust."""
     values = matrix.to_numpy(dtype=float)
+    if values.shape[0] - values.shape[1] < min_documents:
+        raise ConfigError(
+            f"--formula {formula!r}: {values.shape[0]} documents for {values.shape[1]} coefficients; it needs "
+            f"at least --min-documents {min_documents} more documents than coefficients"
+        )
     for j, name in enumerate(matrix.columns):
         column = values[:, j]
         if name == "Intercept" or not np.isin(column, (0.0, 1.0)).all():
