@@ -13,7 +13,7 @@ __all__ = ["compare", "diff", "effects"]
 def __getattr__(name: str):
     """`pipeline.compare(...)`, `pipeline.diff(...)` and `pipeline.effects(...)`, imported on first use so `import pipeline` stays light."""
     if name == "compare":
-        from pipeline.comparison import compare
+        from pipeline.commands.compare import compare
 
         return compare
     if name == "effects":
@@ -21,7 +21,7 @@ def __getattr__(name: str):
 
         return effects
     if name == "diff":
-        from pipeline.run_diff import diff
+        from pipeline.commands.diff import diff
 
         return diff
     raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
