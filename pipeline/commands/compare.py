@@ -125,7 +125,7 @@ def compare_groups(run: RunTables, by: str) -> Comparison:
     column = group_column(run, name.strip())
     groups = stage.group_values(run.documents[column], part.strip().lower(), by)
     table = stage.group_table(run.documents, run.labels, groups)
-    # statsmodels is loaded for the intervals only, so `import pipeline.comparison` stays light.
+    # statsmodels is loaded for the intervals only, so `import pipeline.commands.compare` stays light.
     from pipeline.commands.effects.groups import group_intervals
 
     table = table.merge(group_intervals(run, groups), on="group", how="left")

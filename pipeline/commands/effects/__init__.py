@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.artifacts import write_files
+from pipeline.store.artifacts import write_files
 from pipeline.commands.effects.compose import Measurement, compose, intervals, sampling_intervals
 from pipeline.commands.effects.covariates import Design, build_design, covariate_frame
 from pipeline.commands.effects.prevalence import grids, predictors
 from pipeline.errors import ConfigError
-from pipeline.runs import RunTables, load_run, load_run_config, read_run_csv
+from pipeline.store.read import RunTables, load_run, load_run_config, read_run_csv
 
 EFFECTS_DIR = "effects"
 SEEDS_FILE = "document_seeds.csv"

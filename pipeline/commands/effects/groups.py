@@ -9,7 +9,7 @@ import pandas as pd
 from pipeline.commands.effects import (LEVEL, N_COEFFICIENTS, N_MEASUREMENTS, measurement_of, run_config_seed,
                                        subset)
 from pipeline.commands.effects.compose import compose, intervals
-from pipeline.runs import RunTables
+from pipeline.store.read import RunTables
 
 
 def group_intervals(run: RunTables, groups: pd.Series) -> pd.DataFrame:
