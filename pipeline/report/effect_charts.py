@@ -13,6 +13,7 @@ from pipeline.report.charts import GRID, MUTED_INK, Series, _clip, _n, _svg, _te
 
 PANEL_W, PANEL_H, PER_ROW = 250, 150, 3
 PLOT = (44, 24, 232, 118)  # left, top, right, bottom of the plotting area within a panel
+LEVEL_W = 34  # least room per level: many levels widen the panels (one per row) instead of overprinting
 
 
 def prevalence_panels(
@@ -20,20 +21,24 @@ def prevalence_panels(
     estimate: list[list[float]], lower: list[list[float]], upper: list[list[float]], title: str,
 ) -> str:
     """One panel per series: its predicted share at each value with the interval (band or whiskers)."""
-    rows = (len(series) + PER_ROW - 1) // PER_ROW
+    left, _, right, _ = PLOT
+    panel_w = PANEL_W if numeric else max(PANEL_W, left + (PANEL_W - right) + LEVEL_W * len(values))
+    right += panel_w - PANEL_W
+    per_row = max(1, PER_ROW * PANEL_W // panel_w)
+    rows = (len(series) + per_row - 1) // per_row
     body = [_text(8, 18, title, weight="600")]
     for i, s in enumerate(series):
-        x0, y0 = 8 + (i % PER_ROW) * PANEL_W, 28 + (i // PER_ROW) * PANEL_H
+        x0, y0 = 8 + (i % per_row) * panel_w, 28 + (i // per_row) * PANEL_H
         draw = _band if numeric else _whiskers
         low, high = min(lower[i]), max(upper[i])
         low, high = low - (high - low) * 0.06, high + (high - low) * 0.06  # keep marks off the frame
-        body += _panel_frame(s, x0, y0, low, high)
-        body += draw(s, values, estimate[i], lower[i], upper[i], x0, y0, low, high)
-    return _svg(16 + min(len(series), PER_ROW) * PANEL_W, 36 + rows * PANEL_H, body, title)
+        body += _panel_frame(s, x0, y0, low, high, right)
+        body += draw(s, values, estimate[i], lower[i], upper[i], x0, y0, low, high, right)
+    return _svg(16 + min(len(series), per_row) * panel_w, 36 + rows * PANEL_H, body, title)
 
 
-def _panel_frame(s: Series, x0: float, y0: float, low: float, high: float) -> list[str]:
-    left, top, right, bottom = PLOT
+def _panel_frame(s: Series, x0: float, y0: float, low: float, high: float, right: float) -> list[str]:
+    left, top, _, bottom = PLOT
     out = [_text(x0 + left, y0 + 14, _clip(s.label, 34), weight="600", fill=s.color)]
     for value, y in ((high, top), (low, bottom)):
         out.append(f'<line x1="{_n(x0 + left)}" x2="{_n(x0 + right)}" y1="{_n(y0 + y)}" y2="{_n(y0 + y)}" '
@@ -48,8 +53,8 @@ def _scale(value: float, low: float, high: float, y0: float) -> float:
     return y0 + bottom - (value - low) / span * (bottom - top)
 
 
-def _band(s, values, estimate, lower, upper, x0, y0, low, high) -> list[str]:
-    left, _, right, bottom = PLOT
+def _band(s, values, estimate, lower, upper, x0, y0, low, high, right) -> list[str]:
+    left, _, _, bottom = PLOT
     step = (right - left) / max(len(values) - 1, 1)
     xs = [x0 + left + i * step for i in range(len(values))]
     upper_pts = [f"{_n(x)},{_n(_scale(v, low, high, y0))}" for x, v in zip(xs, upper)]
@@ -65,8 +70,8 @@ def _band(s, values, estimate, lower, upper, x0, y0, low, high) -> list[str]:
     ]
 
 
-def _whiskers(s, values, estimate, lower, upper, x0, y0, low, high) -> list[str]:
-    left, _, right, bottom = PLOT
+def _whiskers(s, values, estimate, lower, upper, x0, y0, low, high, right) -> list[str]:
+    left, _, _, bottom = PLOT
     step = (right - left) / max(len(values), 1)
     out = []
     for i, (value, e, lo, hi) in enumerate(zip(values, estimate, lower, upper)):
