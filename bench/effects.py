@@ -1,6 +1,7 @@
 """Benchmark: calibration of `themes effects` intervals on simulated corpora, and its time on a finished run.
 
     python bench/effects.py [--corpora 200] [--seed 0] [--run RUN_DIR] [--formula "~ bs(year, df=4)"] ...
+    (--corpora 0 skips the calibration)
 
 1. calibration: --corpora simulated corpora with a planted trend (a theme's share rising 0.2 points a year) and
    as many with none (pipeline/commands/effects/simulate.py: paragraphs around each document's true share, five
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,9 +37,10 @@ def main() -> None:
     parser.add_argument("--formula", action="append", help="formulas to time (default: the two of docs/effects.md)")
     args = parser.parse_args()
     figures: dict = {"corpora": args.corpora}
-    print(f"Calibration on {args.corpora} simulated corpora each (300 documents, 5 seeds, 90% intervals)")
-    print(f"{'planted effect':<16}{'interval':<16}{'covers truth':>14}{'excludes 0':>12}{'mean width':>12}")
-    for effect in (Planted().effect, 0.0):
+    if args.corpora:
+        print(f"Calibration on {args.corpora} simulated corpora each (300 documents, 5 seeds, 90% intervals)")
+        print(f"{'planted effect':<16}{'interval':<16}{'covers truth':>14}{'excludes 0':>12}{'mean width':>12}")
+    for effect in (Planted().effect, 0.0) if args.corpora else ():
         started = time.perf_counter()
         results = calibrate(Planted(effect=effect), args.corpora, seed=args.seed + (effect == 0))
         shares = coverage(results)
@@ -56,8 +59,12 @@ def main() -> None:
             started = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             seconds = time.perf_counter() - started
-        print(f"\nthemes effects {args.run} ({' ; '.join(formulas)}): {seconds:.1f} s")
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = usage.ru_utime + usage.ru_stime
+        # On a shared machine the wall time mostly measures the other processes; the CPU time is the command's.
+        print(f"\nthemes effects {args.run} ({' ; '.join(formulas)}): {seconds:.1f} s wall, {cpu:.1f} s CPU")
         figures["effects_seconds"] = round(seconds, 1)
+        figures["effects_cpu_seconds"] = round(cpu, 1)
         figures["run"] = str(args.run)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "effects.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
