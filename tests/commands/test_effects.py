@@ -162,3 +162,13 @@ def test_report_shows_the_effect_charts_after_themes_effects(sample_run, tmp_pat
     assert result.exit_code == 0, result.output
     html = (run / "report.html").read_text(encoding="utf-8")
     assert '<section id="effects">' in html and "effects/charts/prevalence-1-n_tokens.svg" in html
+
+
+def test_compare_by_gives_each_group_mean_an_interval(run_dir):
+    groups = pipeline.compare(run_dir, by="country")["groups-meta_country"].set_index("group")
+    assert list(groups.index) == ["BRA", "CHN", "FRA", "USA"]
+    for label in LABELS:
+        assert (groups[f"{label}_lo"] <= groups[label] + 1e-9).all()
+        assert (groups[label] <= groups[f"{label}_hi"] + 1e-9).all()
+    assert (groups["security_hi"] - groups["security_lo"] > 0).all()
+    assert groups.loc["CHN", "security_lo"] > groups.loc["USA", "security_hi"]  # planted: 10 points higher
