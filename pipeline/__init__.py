@@ -7,15 +7,19 @@ try:
 except metadata.PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["compare", "diff"]
+__all__ = ["compare", "diff", "effects"]
 
 
 def __getattr__(name: str):
-    """`pipeline.compare(...)` and `pipeline.diff(...)`, imported on first use so `import pipeline` stays light."""
+    """`pipeline.compare(...)`, `pipeline.diff(...)` and `pipeline.effects(...)`, imported on first use so `import pipeline` stays light."""
     if name == "compare":
         from pipeline.commands.compare import compare
 
         return compare
+    if name == "effects":
+        from pipeline.commands.effects import effects
+
+        return effects
     if name == "diff":
         from pipeline.commands.diff import diff
 

@@ -222,6 +222,37 @@ def compare(
 
 
 @app.command()
+def effects(
+    run_dir: RunDirArg,
+    formula: Annotated[
+        Optional[list[str]],
+        typer.Option("--formula", help="Covariates as a patsy formula, e.g. '~ year', '~ bs(year, df=4) + country' "
+                     "(repeatable). Default: '~ year'."),
+    ] = None,
+    theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Only this theme (repeatable).")] = None,
+    min_documents: Annotated[
+        int, typer.Option("--min-documents", help="Least documents behind each level of a categorical term.")
+    ] = 5,
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out", help="Where to write the tables. Default: RUN_DIR/effects/.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """How theme shares move with document covariates (year, country, ...), with 90% intervals."""
+    from pipeline.commands.effects import effects as estimate_effects
+    from pipeline.commands.effects import write_effects
+    from pipeline.commands.effects.display import effects_report
+
+    with _errors_as_exit_codes(debug):
+        result = estimate_effects(run_dir, formula or ["~ year"], themes=theme or (), min_documents=min_documents)
+        written = write_effects(result, run_dir, out_dir)
+    for part in effects_report(result):
+        out.print(part, markup=False)
+    folder = Path(os.path.commonpath([p.parent for p in written]))
+    out.print(f"outputs: {folder} ({len(written)} files: effects.csv, prevalence.csv, charts/)", markup=False)
+
+
+@app.command()
 def diff(
     run_a: Annotated[Path, typer.Argument(help="The earlier run folder (A).")],
     run_b: Annotated[Path, typer.Argument(help="The run folder to compare with it (B), on the same corpus.")],

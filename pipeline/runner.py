@@ -226,6 +226,7 @@ def run(
             stability_tables = {
                 "theme_stability.csv": artifacts.theme_stability_table(stability),
                 "topic_stability.csv": artifacts.topic_stability_table(alignment, labels),
+                "document_seeds.csv": artifacts.document_seeds_table(doc_ids, alignment.seeds, weights),
             }
             stability_scores = dict(zip(stability.themes, stability.stability.tolist()))
             counts["themes_without_topic"] = int(np.isnan(stability.stability).sum())

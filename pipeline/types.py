@@ -225,6 +225,7 @@ class ThemeWeights:
     # Multi-seed runs: the document weights' interval across seed replicates (`document` is then their mean).
     document_lo: np.ndarray | None = None
     document_hi: np.ndarray | None = None
+    document_replicates: np.ndarray | None = None  # replicates x documents x columns, kept for `themes effects`
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from pipeline.runner import run
 
 SEEDS = 5
 STABILITY_COLUMNS = ["theme", "stability", "labeled_share", "top_terms_agreement", "topic_stability", "mean_interval"]
-COMPARED = ("paragraphs.csv", "documents.csv", "topics.csv", "theme_stability.csv", "topic_stability.csv")
+COMPARED = ("paragraphs.csv", "documents.csv", "topics.csv", "theme_stability.csv", "topic_stability.csv",
+            "document_seeds.csv")
 
 
 def tiny_config(corpus_dir, output_dir):
@@ -99,3 +100,14 @@ def test_cli_run_prints_theme_stability(tiny_corpus_dir, tiny_run_overrides, tmp
     )
     assert result.exit_code == 0, result.output
     assert "theme stability over 2 seeds (least stable first): " in result.output
+
+
+def test_each_seed_replicate_s_document_weights_are_kept_and_average_to_documents_csv(multiseed_runs):
+    config, result, _ = multiseed_runs
+    documents = read(result.run_dir, "documents.csv")
+    seeds = read(result.run_dir, "document_seeds.csv")
+    columns = [*load_lexicon(config.lexicon).names, "other"]
+    assert list(seeds.columns) == ["doc_id", "seed", *columns]
+    assert sorted(seeds["seed"].unique()) == list(range(config.seed, config.seed + SEEDS))
+    mean = seeds.groupby("doc_id", sort=False)[columns].mean().loc[documents["doc_id"]]
+    assert abs(mean.to_numpy() - documents[columns].to_numpy()).max() < 1e-7

@@ -125,6 +125,10 @@ def compare_groups(run: RunTables, by: str) -> Comparison:
     column = group_column(run, name.strip())
     groups = stage.group_values(run.documents[column], part.strip().lower(), by)
     table = stage.group_table(run.documents, run.labels, groups)
+    # statsmodels is loaded for the intervals only, so `import pipeline.commands.compare` stays light.
+    from pipeline.commands.effects.groups import group_intervals
+
+    table = table.merge(group_intervals(run, groups), on="group", how="left")
     slug = re.sub(r"[^A-Za-z0-9_]+", "-", f"{column}-{part}" if part else column).strip("-")
     notes = {"run_id": run.run_id, "by": by, "column": column}
     return Comparison(run=run, kind="groups", tables={f"groups-{slug}.csv": table}, notes=notes)
@@ -240,8 +244,11 @@ def _groups_report(comparison: Comparison) -> list[Table | str]:
         table.add_row(row["group"] or "(missing)", str(row["n_documents"]),
                       *("" if pd.isna(row[label]) else f"{100 * row[label]:.1f}" for label in labels))
     empty = int(groups["n_documents_empty"].sum())
-    note = f"{empty} document(s) without kept paragraphs left out (n_documents_empty in {name})" if empty else ""
-    return [table, note] if note else [table]
+    notes = [f"90% intervals of each mean (measurement and sampling uncertainty; none for a group of one "
+             f"document): <theme>_lo, <theme>_hi in {name}"]
+    if empty:
+        notes.append(f"{empty} document(s) without kept paragraphs left out (n_documents_empty in {name})")
+    return [table, *notes]
 
 
 def _short(text: str, limit: int) -> str:

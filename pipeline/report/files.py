@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ CHARTS_DIR = "charts"
 STABILITY_FILE = "theme_stability.csv"
 SIMILARITY_FILE = Path("compare") / "similarity.csv"
 SWEEP_FILE = "sweep.csv"
+EFFECT_CHARTS_DIR = Path("effects") / "charts"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class RunArtifacts:
     similarity: pd.DataFrame | None = None
     sweep: pd.DataFrame | None = None
     sweep_name: str = ""  # how the report names the sweep: its folder's name
+    # effects/charts/*.svg written by `themes effects`, by file name (the report shows them as they are)
+    effect_charts: dict[str, str] = field(default_factory=dict)
 
     @property
     def themes(self) -> list[str]:
@@ -86,6 +89,7 @@ def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts
         similarity=_similarity(run_dir / SIMILARITY_FILE),
         sweep=_read_sweep(sweep_csv) if sweep_csv is not None else None,
         sweep_name=sweep_csv.resolve().parent.name if sweep_csv is not None else "",
+        effect_charts=_effect_charts(run_dir / EFFECT_CHARTS_DIR),
     )
 
 
@@ -145,6 +149,12 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or "run_id" not in manifest:
         raise InputError(f"{path}: expected a JSON object with a run_id")
     return manifest
+
+
+def _effect_charts(folder: Path) -> dict[str, str]:
+    if not folder.is_dir():
+        return {}
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("prevalence-*.svg"))}
 
 
 def _optional_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame | None:

@@ -87,6 +87,7 @@ def build_report(run: RunArtifacts) -> Report:
         coverage=_coverage_rows(run, colors),
         notes=_notes(run),
         sweep_name=run.sweep_name,
+        effect_charts=[(f"effects/charts/{name}", Markup(svg)) for name, svg in run.effect_charts.items()],
         legend=[(display_name(c), colors[c]) for c in run.columns],
     )
     return Report(html=html, charts=charts)

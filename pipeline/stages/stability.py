@@ -35,6 +35,7 @@ def combine_replicates(replicates: list[ThemeWeights]) -> ThemeWeights:
         # A percentile of a few values can sit on the far side of their mean; the interval must hold the mean.
         document_lo=np.minimum(lo, document),
         document_hi=np.maximum(hi, document),
+        document_replicates=documents,
     )
 
 

@@ -392,6 +392,20 @@ def topic_stability_table(alignment: TopicAlignment, labels: TopicLabels) -> pd.
     )
 
 
+def document_seeds_table(doc_ids: list[str], seeds: list[int], weights: ThemeWeights) -> pd.DataFrame:
+    """Long format: one row per (document, seed replicate) with that replicate's document weights.
+
+    `themes effects` draws the measurement uncertainty of the shares from these rows; documents.csv keeps their mean.
+    """
+    replicates = weights.document_replicates
+    if replicates is None:
+        raise ValueError("document_seeds_table needs the replicate weights of a run with model.seeds > 1")
+    frame = pd.DataFrame(replicates.reshape(-1, replicates.shape[2]), columns=weights.columns)
+    frame.insert(0, "seed", np.repeat(seeds, len(doc_ids)))
+    frame.insert(0, "doc_id", doc_ids * len(seeds))
+    return frame
+
+
 def write_sweep(
     folder: Path, *, table: pd.DataFrame, recommendation: dict[str, Any], text: str, chart: str | None, config_toml: str
 ) -> None:

@@ -123,7 +123,11 @@ def load_topic_terms(run_dir: Path) -> TopicTerms:
 
 
 def read_run_csv(
-    path: Path, required: tuple[str, ...], numeric: list[str] | tuple[str, ...] = (), nrows: int | None = None
+    path: Path,
+    required: tuple[str, ...],
+    numeric: list[str] | tuple[str, ...] = (),
+    nrows: int | None = None,
+    usecols: list[str] | None = None,
 ) -> pd.DataFrame:
     """A table of a run folder, or a one-line InputError naming the file and what is missing.
 
@@ -131,7 +135,7 @@ def read_run_csv(
     columns as pandas infers them, and each of `numeric` must come out as numbers.
     """
     try:
-        frame = pd.read_csv(path, **_csv_options(path), nrows=nrows)
+        frame = pd.read_csv(path, **_csv_options(path), nrows=nrows, usecols=usecols)
     except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
         raise _unreadable(path, exc) from None
     return _checked(frame, path, required, numeric)

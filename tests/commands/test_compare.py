@@ -122,8 +122,15 @@ def test_group_by_year_counts_the_documents(run_copy, documents):
     expected = years.value_counts()
     for row in groups.itertuples():
         assert row.n_documents + row.n_documents_empty == expected[row.group]
-    weights = groups.drop(columns=groups.columns[:5])
-    assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-6)
+    labels = [c for c in groups.columns[5:] if not c.endswith(("_lo", "_hi"))]
+    assert np.allclose(groups[labels].sum(axis=1), 1.0, atol=1e-6)
+    # 90% intervals of each mean where a group has two documents or more; none for a single document.
+    for row in groups.to_dict("records"):
+        for label in labels:
+            if row["n_documents"] >= 2:
+                assert float(row[f"{label}_lo"]) <= row[label] <= float(row[f"{label}_hi"]), (row["group"], label)
+            else:
+                assert row[f"{label}_lo"] == "" and row[f"{label}_hi"] == ""
 
 
 def test_compare_outputs_are_byte_identical_when_repeated(run_copy, tmp_path):
