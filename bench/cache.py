@@ -40,7 +40,7 @@ from newsgroups import (
     source_state,
     write_inputs,
 )
-from pipeline.reproduce import IDENTIFIED_FILES, without_run_identity
+from pipeline.commands.reproduce import IDENTIFIED_FILES, without_run_identity
 
 
 def themes_run(overrides: list[str], *flags: str) -> tuple[float, dict]:

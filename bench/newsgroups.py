@@ -45,7 +45,7 @@ from rich.table import Table
 
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.evaluate import score_units
+from pipeline.commands.evaluate import score_units
 from pipeline.runner import run as run_pipeline
 from pipeline.stages.weigh import OTHER
 

@@ -13,11 +13,11 @@ __all__ = ["compare", "diff"]
 def __getattr__(name: str):
     """`pipeline.compare(...)` and `pipeline.diff(...)`, imported on first use so `import pipeline` stays light."""
     if name == "compare":
-        from pipeline.comparison import compare
+        from pipeline.commands.compare import compare
 
         return compare
     if name == "diff":
-        from pipeline.run_diff import diff
+        from pipeline.commands.diff import diff
 
         return diff
     raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

@@ -113,7 +113,7 @@ def sweep(
 ) -> None:
     """Fit every (topic count, seed), score coherence, diversity, exclusivity, perplexity, stability; recommend K."""
     with _errors_as_exit_codes(debug):
-        from pipeline.sweep import sweep as run_sweep
+        from pipeline.commands.sweep import sweep as run_sweep
 
         overrides = _overrides(set_, input_path)
         if k is not None:
@@ -164,8 +164,8 @@ def evaluate(
     debug: DebugOpt = False,
 ) -> None:
     """Score a run against gold units: per-theme P/R/F1, macro-F1, accuracy, confusion, document distances."""
-    from pipeline.evaluate import evaluate as evaluate_run
-    from pipeline.evaluate import evaluation_tables, write_evaluation
+    from pipeline.commands.evaluate import evaluate as evaluate_run
+    from pipeline.commands.evaluate import evaluation_tables, write_evaluation
 
     with _errors_as_exit_codes(debug):
         evaluation = evaluate_run(run_dir, gold)
@@ -202,8 +202,8 @@ def compare(
     debug: DebugOpt = False,
 ) -> None:
     """Compare documents by theme: similarity and nearest documents, two documents with evidence, or groups."""
-    from pipeline.comparison import compare as compare_run
-    from pipeline.comparison import comparison_report, write_comparison
+    from pipeline.commands.compare import compare as compare_run
+    from pipeline.commands.compare import comparison_report, write_comparison
 
     with _errors_as_exit_codes(debug):
         comparison = compare_run(
@@ -227,8 +227,8 @@ def diff(
     debug: DebugOpt = False,
 ) -> None:
     """What changed between two runs: weight changes per document and theme, topic matches, config."""
-    from pipeline.run_diff import diff as diff_runs
-    from pipeline.run_diff import diff_report, write_diff
+    from pipeline.commands.diff import diff as diff_runs
+    from pipeline.commands.diff import diff_report, write_diff
 
     with _errors_as_exit_codes(debug):
         run_diff = diff_runs(run_a, run_b, metric=metric)
@@ -248,8 +248,8 @@ def reproduce(
 ) -> None:
     """Re-run RUN_DIR from its config.toml and inputs; compare every output file's sha256 with its manifest."""
     from pipeline.progress import reporter_for_terminal
-    from pipeline.reproduce import reproduce as reproduce_run
-    from pipeline.reproduce import reproduction_report
+    from pipeline.commands.reproduce import reproduce as reproduce_run
+    from pipeline.commands.reproduce import reproduction_report
 
     with _errors_as_exit_codes(debug):
         reporter = reporter_for_terminal(err)
@@ -272,7 +272,7 @@ def infer(
     debug: DebugOpt = False,
 ) -> None:
     """Apply RUN_DIR's models to new documents; write their paragraphs.csv and documents.csv (same columns)."""
-    from pipeline.infer import infer as infer_run
+    from pipeline.commands.infer import infer as infer_run
 
     with _errors_as_exit_codes(debug):
         result = infer_run(run_dir, new_docs, out_dir)
@@ -293,7 +293,7 @@ def runs(
     debug: DebugOpt = False,
 ) -> None:
     """List finished runs: id, date, config hash, corpus, and the top theme (and macro-F1 if evaluated)."""
-    from pipeline.catalog import list_runs, runs_table
+    from pipeline.commands.runs import list_runs, runs_table
 
     with _errors_as_exit_codes(debug):
         found = list_runs(output_dir, experiment)
@@ -306,7 +306,7 @@ def runs(
 @cache_app.command("clear")
 def cache_clear(config: ConfigArg = None, set_: SetOpt = None, debug: DebugOpt = False) -> None:
     """Delete the stage cache the config names ([cache] dir; default <output_dir>/.cache). Runs are untouched."""
-    from pipeline.cache import cache_dir, clear
+    from pipeline.store.cache import cache_dir, clear
 
     with _errors_as_exit_codes(debug):
         cleared = clear(cache_dir(load_config(config, list(set_ or []))))

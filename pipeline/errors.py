@@ -55,5 +55,5 @@ class PipelineWarning(UserWarning):
         self.action = action
 
     def __reduce__(self):
-        # Warnings raised in worker processes travel back pickled (pipeline/parallel.py).
+        # Warnings raised in worker processes travel back pickled (pipeline/stages/parallel.py).
         return partial(type(self), reason=self.reason, action=self.action), (str(self),)

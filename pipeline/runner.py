@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from pipeline import artifacts
-from pipeline.cache import SavedWarning, StageCache, stage_key
-from pipeline.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
+from pipeline.store import artifacts
+from pipeline.store.cache import SavedWarning, StageCache, stage_key
+from pipeline.stages.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
 from pipeline.config import Config, LabelConfig
 from pipeline.errors import PipelineWarning
 from pipeline.lexicon import load_lexicon

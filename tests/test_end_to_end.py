@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.artifacts import sha256_file
+from pipeline.store.artifacts import sha256_file
 from pipeline.config import CacheConfig, load_config
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import artifacts
+from pipeline.store import artifacts
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.runner import run

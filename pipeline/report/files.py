@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import artifacts
+from pipeline.store import artifacts
 from pipeline.config import Config, load_config
 from pipeline.errors import InputError, PipelineError
-from pipeline.runs import PARAGRAPH_COLUMNS, RunTables, load_run, read_run_csv, read_run_csv_parts
+from pipeline.store.read import PARAGRAPH_COLUMNS, RunTables, load_run, read_run_csv, read_run_csv_parts
 from pipeline.stages.weigh import OTHER
 
 REPORT_FILE = "report.html"

@@ -11,7 +11,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from pipeline.artifacts import KEPT
+from pipeline.store.artifacts import KEPT
 from pipeline.config import Config
 from pipeline.report.colors import mix, theme_colors
 from pipeline.report.figures import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.sequences import match_terms
+from pipeline.stages.sequences import match_terms
 from pipeline.stages.tokenize import PHRASE_JOIN, phrase_surface
 from pipeline.types import EvidenceCounts, Tokenized, Vectors
 

@@ -14,7 +14,7 @@ from gensim.models import LdaModel
 
 from pipeline.config import ModelConfig
 from pipeline.errors import ConfigError, PipelineWarning
-from pipeline.parallel import map_in_order
+from pipeline.stages.parallel import map_in_order
 from pipeline.stages.model_tomotopy import fit_gibbs
 from pipeline.types import TopicModel, Vectors
 

@@ -12,7 +12,7 @@ from itertools import combinations
 
 import numpy as np
 
-from pipeline.metrics import match_topics, top_term_ids, topic_similarity
+from pipeline.stages.metrics import match_topics, top_term_ids, topic_similarity
 from pipeline.types import ThemeStability, ThemeWeights, TopicAlignment, TopicLabels, TopicModel
 
 INTERVAL_PERCENTILES = (5.0, 95.0)  # a 90% interval across seeds

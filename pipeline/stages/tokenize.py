@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.config import TokenizeConfig
-from pipeline.sequences import join_pairs, learn_phrases
+from pipeline.stages.sequences import join_pairs, learn_phrases
 from pipeline.stages.chunks import map_chunks
 from pipeline.types import Lexicon, Paragraph, TokenSequence, Tokenized
 

@@ -12,7 +12,7 @@ from gensim.corpora import Dictionary
 from sklearn.preprocessing import normalize
 
 from pipeline.config import VectorizeConfig
-from pipeline.sequences import count_matrix
+from pipeline.stages.sequences import count_matrix
 from pipeline.types import Tokenized, Vectors
 
 

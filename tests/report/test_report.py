@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.artifacts import sha256_file
+from pipeline.store.artifacts import sha256_file
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.lexicon import load_lexicon

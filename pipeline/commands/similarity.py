@@ -1,7 +1,7 @@
 """Compare: similarity of theme profiles, nearest documents, distinctive themes, group means, pairs, run diffs.
 
 Pure functions over arrays and DataFrames in the run folder's schemas (documents.csv, paragraphs.csv,
-topics.csv); reading run folders is pipeline/runs.py's job and writing CSVs pipeline/comparison.py's.
+topics.csv); reading run folders is pipeline/store/read.py's job and writing CSVs pipeline/commands/compare.py's.
 Every similarity is in [0, 1] with 1 = identical profiles: Hellinger and Jensen-Shannon are turned into
 similarities as 1 - distance, so one reading (and one sort order) fits every metric.
 """

@@ -4,7 +4,7 @@ The corpus goes through the run's own stages up to vectorize once. A determinist
 held out (chosen with the config seed); every fit trains on the rest with the run's model stage, so a fit depends
 only on (K, seed), and fits are gathered in a fixed order: sweep.csv is byte-identical whatever `n_jobs`.
 
-The recommendation rule is in pipeline/recommend.py.
+The recommendation rule is in pipeline/commands/recommend.py.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from pipeline import artifacts
+from pipeline.store import artifacts
 from pipeline.config import Config, ModelConfig, SweepMetric
 from pipeline.errors import ConfigError
-from pipeline.metrics import (
+from pipeline.stages.metrics import (
     Bow,
     completion_split,
     c_npmi,
@@ -36,11 +36,11 @@ from pipeline.metrics import (
     topic_diversity,
     u_mass,
 )
-from pipeline.parallel import map_in_order
+from pipeline.stages.parallel import map_in_order
 from pipeline.progress import Reporter, SilentReporter
-from pipeline.recommend import Recommendation, recommend, selected_restarts
+from pipeline.commands.recommend import Recommendation, recommend, selected_restarts
 from pipeline.report.figures import sweep_chart
-from pipeline.cache import StageCache
+from pipeline.store.cache import StageCache
 from pipeline.runner import Prepared, Stages, prepare
 from pipeline.stages.model import fit_topics, replicate_seeds, seeded_term_ids
 from pipeline.types import Vectors

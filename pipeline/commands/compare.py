@@ -4,7 +4,7 @@ Three views of a run folder, each a set of CSVs written into RUN_DIR/compare/:
 - all documents: similarity.csv (document x document), nearest.csv, distinctive.csv, similarity.json;
 - two documents (`docs`): <A>-vs-<B>/profile.csv and <A>-vs-<B>/evidence.csv (supporting paragraphs with offsets);
 - groups (`by`, a documents.csv column or metadata key, optionally :year/:month/:decade): groups-<by>.csv.
-The arithmetic lives in pipeline/stages/compare.py; this module loads, names and writes.
+The arithmetic lives in pipeline/commands/similarity.py; this module loads, names and writes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path, PurePath
 import pandas as pd
 from rich.table import Table
 
-from pipeline.artifacts import write_files
+from pipeline.store.artifacts import write_files
 from pipeline.errors import ConfigError, InputError
-from pipeline.runs import RunTables, load_run
-from pipeline.stages import compare as stage
+from pipeline.store.read import RunTables, load_run
+from pipeline.commands import similarity as stage
 
 # documents.csv columns that are per-document numbers or term lists, never a sensible grouping.
 NOT_GROUPABLE = frozenset({"n_paragraphs", "n_tokens", "top_terms"})

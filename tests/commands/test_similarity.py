@@ -1,4 +1,4 @@
-"""stages/compare.py on planted weight matrices with known answers."""
+"""commands/similarity.py on planted weight matrices with known answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.stages import compare as stage
+from pipeline.commands import similarity as stage
 
 LABELS = ["security", "economy", "welfare", "other"]
 THEMES = LABELS[:-1]

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.infer import infer
+from pipeline.commands.infer import infer
 from pipeline.lexicon import load_lexicon
 from pipeline.stages.ingest import sample_corpus_dir
 

@@ -21,10 +21,10 @@ import pandas as pd
 from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from pipeline.artifacts import KEPT, write_csv
+from pipeline.store.artifacts import KEPT, write_csv
 from pipeline.errors import InputError, PipelineError
-from pipeline.runs import load_run
-from pipeline.evaluate_documents import document_headline, predict_documents
+from pipeline.store.read import load_run
+from pipeline.commands.evaluate_documents import document_headline, predict_documents
 from pipeline.stages.ingest import csv_rows, json_object
 from pipeline.stages.weigh import OTHER
 

@@ -11,7 +11,7 @@ import pandas as pd
 from rich.table import Table
 
 from pipeline.errors import InputError
-from pipeline.runs import load_run, load_run_config, read_manifest
+from pipeline.store.read import load_run, load_run_config, read_manifest
 from pipeline.stages.weigh import OTHER
 
 

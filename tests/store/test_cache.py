@@ -1,4 +1,4 @@
-"""pipeline/cache.py and the runner's use of it: keys, hits, misses, broken entries, clearing, byte-identical reuse."""
+"""pipeline/store/cache.py and the runner's use of it: keys, hits, misses, broken entries, clearing, byte-identical reuse."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cache import StageCache, cache_dir, clear, stage_key
+from pipeline.store.cache import StageCache, cache_dir, clear, stage_key
 from pipeline.cli import app
 from pipeline.config import Config, load_config
-from pipeline.reproduce import IDENTIFIED_FILES, without_run_identity
+from pipeline.commands.reproduce import IDENTIFIED_FILES, without_run_identity
 from pipeline.runner import run
-from pipeline.runs import read_manifest
+from pipeline.store.read import read_manifest
 from conftest import toml_string
 
 UPSTREAM = ["ingest", "clean", "segment", "tokenize", "vectorize", "model"]

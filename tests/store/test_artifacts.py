@@ -1,12 +1,12 @@
-"""pipeline/artifacts.py: tables written as CSV read back as written."""
+"""pipeline/store/artifacts.py: tables written as CSV read back as written."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from pipeline.artifacts import write_csv
-from pipeline.runs import read_run_csv
+from pipeline.store.artifacts import write_csv
+from pipeline.store.read import read_run_csv
 
 
 @pytest.mark.parametrize("text", ["one line", "wrapped\nline", "crlf\r\nline", "old mac\rline", 'quoted "x", y'])

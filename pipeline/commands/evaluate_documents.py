@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from pipeline.runs import RunTables
+from pipeline.store.read import RunTables
 from pipeline.stages.weigh import OTHER
 
 if TYPE_CHECKING:
-    from pipeline.evaluate import GoldUnit
+    from pipeline.commands.evaluate import GoldUnit
 
 DOCUMENT_UNIT_COLUMNS = (
     "id", "doc", "doc_id", "primary", "accept", "predicted", "correct", "weight", "other",

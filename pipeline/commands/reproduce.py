@@ -15,11 +15,11 @@ from pathlib import Path
 
 from rich.table import Table
 
-from pipeline import artifacts
+from pipeline.store import artifacts
 from pipeline.config import CacheConfig, Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.progress import Reporter
-from pipeline.runs import read_manifest
+from pipeline.store.read import read_manifest
 from pipeline.runner import run
 from pipeline.stages.ingest import input_files
 

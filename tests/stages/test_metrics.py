@@ -1,4 +1,4 @@
-"""pipeline/metrics.py: coherence cross-checked against gensim's CoherenceModel, hand counts, and the other metrics."""
+"""pipeline/stages/metrics.py: coherence cross-checked against gensim's CoherenceModel, hand counts, and the other metrics."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from gensim.models import CoherenceModel
 from gensim.topic_coherence.text_analysis import WordOccurrenceAccumulator
 
 from pipeline.config import ModelConfig
-from pipeline.metrics import (
+from pipeline.stages.metrics import (
     c_npmi,
     c_v,
     completion_split,

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import evaluate as evaluation_module
+from pipeline.commands import evaluate as evaluation_module
 from pipeline.cli import app
 from pipeline.errors import InputError, PipelineError
-from pipeline.evaluate import evaluate, load_gold, load_run, write_evaluation
+from pipeline.commands.evaluate import evaluate, load_gold, load_run, write_evaluation
 
 LABELS = ["alpha", "beta", "other"]
 

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from pipeline.artifacts import write_files
-from pipeline.runs import load_run, load_run_config, load_topic_terms
-from pipeline.stages import compare as stage
+from pipeline.store.artifacts import write_files
+from pipeline.store.read import load_run, load_run_config, load_topic_terms
+from pipeline.commands import similarity as stage
 from pipeline.stages.weigh import OTHER
 
 

@@ -1,4 +1,4 @@
-"""`themes runs` (pipeline/catalog.py): finished runs listed oldest first with id, date, config hash, corpus and headline figures."""
+"""`themes runs` (pipeline/commands/runs.py): finished runs listed oldest first with id, date, config hash, corpus and headline figures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.catalog import corpus_top_theme, list_runs
+from pipeline.commands.runs import corpus_top_theme, list_runs
 
 ENV = {"COLUMNS": "200", "CI": "1"}
 

@@ -1,4 +1,4 @@
-"""pipeline/sequences.py: numpy counts, phrases and term matching agree with the plain-Python (gensim) way."""
+"""pipeline/stages/sequences.py: numpy counts, phrases and term matching agree with the plain-Python (gensim) way."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import numpy as np
 from gensim.models.phrases import Phrases
 
-from pipeline.sequences import BLOCK_POSITIONS, count_matrix, join_pairs, learn_phrases, match_terms
+from pipeline.stages.sequences import BLOCK_POSITIONS, count_matrix, join_pairs, learn_phrases, match_terms
 from pipeline.types import Tokenized
 
 
@@ -43,7 +43,7 @@ def test_learned_and_joined_phrases_equal_gensim_phrases():
 
 
 def test_count_matrix_counts_per_row_across_blocks(monkeypatch):
-    monkeypatch.setattr("pipeline.sequences.BLOCK_POSITIONS", 7)
+    monkeypatch.setattr("pipeline.stages.sequences.BLOCK_POSITIONS", 7)
     corpus = random_corpus(5, rows=40)
     tokenized = Tokenized.from_lists(corpus)
     matrix = count_matrix(tokenized.token_ids.ids, tokenized.token_ids.offsets, len(tokenized.vocabulary)).toarray()

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from pipeline import artifacts
+from pipeline.store import artifacts
 from pipeline.errors import InputError
 from pipeline.runner import weight_tables
-from pipeline.runs import SavedRun, load_saved_run
+from pipeline.store.read import SavedRun, load_saved_run
 from pipeline.stages.clean import clean
 from pipeline.stages.evidence import evidence_counts
 from pipeline.stages.ingest import ingest_all, input_files

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.artifacts import BOILERPLATE_FILE, LEARNED_ARRAYS, LEARNED_DIR, LEXICON_FILE, THEME_TERMS_FILE
+from pipeline.store.artifacts import BOILERPLATE_FILE, LEARNED_ARRAYS, LEARNED_DIR, LEXICON_FILE, THEME_TERMS_FILE
 from pipeline.errors import InputError
 from pipeline.stages.weigh import OTHER
 from pipeline.types import Lexicon, ThemeModel

@@ -1,4 +1,4 @@
-"""pipeline/sweep.py and `themes sweep`: the planted K comes back, the table's schema, byte-identical outputs."""
+"""pipeline/commands/sweep.py and `themes sweep`: the planted K comes back, the table's schema, byte-identical outputs."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.recommend import recommend, selected_restarts
-from pipeline.sweep import COLUMNS, METRICS, sweep
+from pipeline.commands.recommend import recommend, selected_restarts
+from pipeline.commands.sweep import COLUMNS, METRICS, sweep
 
 PLANTED_K = 4
 FAST_MODEL = ["model.seeded=false", "model.passes=20", "model.iterations=50"]
