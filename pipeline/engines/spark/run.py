@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from pipeline import artifacts
+from pipeline.store import artifacts
 from pipeline.config import Config
 from pipeline.engines.spark import corpus, themes, topics, vocabulary
 from pipeline.engines.spark.session import partition_count, spark_session

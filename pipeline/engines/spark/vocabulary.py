@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.sequences import count_matrix, pairs_within_rows, phrases_from_counts
+from pipeline.stages.sequences import count_matrix, phrases_from_counts
 from pipeline.stages.tokenize import PHRASE_JOIN, join_corpus_phrases, surface_form
 from pipeline.stages.vectorize import dictionary_from_stats, filter_extremes
 from pipeline.types import Document, Paragraph, TokenSequence

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from pipeline.artifacts import write_csv
+from pipeline.store.artifacts import write_csv
 
 _SPARK_TYPES = {"i": "long", "u": "long", "f": "double", "b": "boolean"}
 
