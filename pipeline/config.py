@@ -160,6 +160,25 @@ class CacheConfig(Section):
 # run folder's config.toml, so a run with the cache off writes the same bytes as one with it on.
 # [sweep] changes what `themes sweep` gives, never a run; `workers` only how many processes tokenize.
 NOT_IN_RESULTS = frozenset({"cache", "sweep", "workers"})
+# The engine and its [spark] settings are part of a Spark run's results (its topic model is MLlib's), and left
+# out of a local run's, so local run folders and their hashes stay what they were before the Spark engine.
+ENGINE_KEYS = frozenset({"engine", "spark"})
+
+
+class SparkConfig(Section):
+    master: str = Field(
+        "local[2]", description='where Spark runs: "local[N]", "spark://host:7077", "yarn", or Spark Connect "sc://host:15002"'
+    )
+    partitions: int = Field(
+        0, ge=0, description="partitions the documents are spread over; 0 = 4 per core Spark offers (outputs depend on it only through the topic model)"
+    )
+    driver_memory: str = Field("1g", description="spark.driver.memory: the driver holds vocabulary-sized tables only")
+    executor_memory: str = Field("2g", description="spark.executor.memory (cluster masters; local mode runs in the driver JVM)")
+    output_format: Literal["auto", "csv", "parquet"] = Field(
+        "auto", description='"auto": paragraphs and documents as one CSV each under parquet_from paragraphs, else as partitioned Parquet folders'
+    )
+    parquet_from: int = Field(200_000, ge=1, description="auto: paragraphs from which the tables are written as Parquet")
+    settings: dict[str, str] = Field({}, description='other Spark settings passed as given, e.g. {"spark.sql.shuffle.partitions" = "64"}')
 
 
 class ReportConfig(Section):
@@ -220,6 +239,9 @@ class Config(Section):
         0, ge=0, description="processes that tokenize; 0 = one per CPU core when there are over 4 MB of text, "
         "else 1; outputs are the same for any value"
     )
+    engine: Literal["local", "spark"] = Field(
+        "local", description='where the stages run: "local" (this process) or "spark" (the [spark] master; pip install "theme-pipeline[spark]")'
+    )
     ingest: IngestConfig = IngestConfig()
     clean: CleanConfig = CleanConfig()
     segment: SegmentConfig = SegmentConfig()
@@ -231,6 +253,7 @@ class Config(Section):
     sweep: SweepConfig = SweepConfig()
     report: ReportConfig = ReportConfig()
     cache: CacheConfig = CacheConfig()
+    spark: SparkConfig = SparkConfig()
 
     @field_validator("experiment")
     @classmethod
@@ -242,7 +265,8 @@ class Config(Section):
 
     def to_dict(self, *, results_only: bool = False) -> dict[str, Any]:
         """Every setting; `results_only` leaves out the sections that cannot change outputs ([cache])."""
-        return self.model_dump(mode="json", exclude=set(NOT_IN_RESULTS) if results_only else None)
+        excluded = set(NOT_IN_RESULTS) | (ENGINE_KEYS if self.engine == "local" else set())
+        return self.model_dump(mode="json", exclude=excluded if results_only else None)
 
     def to_toml(self, *, results_only: bool = False) -> str:
         return tomli_w.dumps(self.to_dict(results_only=results_only))

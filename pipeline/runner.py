@@ -172,6 +172,11 @@ def run(
     `config.output_dir`); return where it is and a summary. `n_jobs` processes fit the `model.seeds` models."""
     cache = StageCache.for_config(config)
     stages = Stages(reporter or SilentReporter(), cache)
+    if config.engine == "spark":
+        from pipeline.engines.spark import run_spark  # pyspark is an optional extra: imported only when asked for
+
+        run_dir, run_id, summary = run_spark(config, stages, output_dir)
+        return RunResult(run_dir=run_dir, run_id=run_id, summary=summary)
     prepared = prepare(config, stages)
     lexicon, documents, paragraphs = prepared.lexicon, prepared.documents, prepared.paragraphs
     tokenized, theme_terms, kept, vectors = prepared.tokenized, prepared.theme_terms, prepared.kept, prepared.vectors

@@ -227,33 +227,39 @@ def _read_table(path: Path, text: str, encoding: str, config: IngestConfig) -> l
     rows = _jsonl_rows(path, text) if path.suffix.lower() == ".jsonl" else csv_rows(path, text)
     documents = []
     for row_number, row in rows:
-        if config.text_column not in row:
-            available = ", ".join(sorted(row)) or "none"
-            raise InputError(
-                f"{path}:{row_number}: no column '{config.text_column}' (ingest.text_column); columns: {available}"
-            )
-        text = _row_text(row[config.text_column], f"{path}:{row_number}", config.text_column)
-        if not text.strip():
-            _skip(f"{path}:{row_number}: empty text", "empty")
-            continue
-        metadata = {k: str(v) for k, v in row.items() if k != config.text_column and v is not None}
-        doc_id = str(row.get(config.id_column, "")) if config.id_column else ""
-        title = str(row.get(config.title_column, "")) if config.title_column else ""
-        row_bytes = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
-        documents.append(
-            Document(
-                doc_id=_safe_id(doc_id or f"{path.stem}-{row_number}"),
-                title=title or first_line_title(text),
-                source=f"{path.resolve()}#{row_number}",
-                sha256=hashlib.sha256(row_bytes).hexdigest(),
-                text=text,
-                date=find_date(text) or _metadata_date(metadata, config.date_field),
-                metadata=metadata,
-                encoding=encoding,
-                title_is_heading=bool(title),
-            )
-        )
+        doc = table_document(path.stem, f"{path.resolve()}#{row_number}", f"{path}:{row_number}", row, encoding, config)
+        if doc is not None:
+            documents.append(doc)
     return documents
+
+
+def table_document(
+    stem: str, source: str, where: str, row: dict, encoding: str, config: IngestConfig
+) -> Document | None:
+    """One table row (a CSV or JSON Lines record, or a row of any table Spark reads) as a document; None (and a
+    warning) for an empty text. `where` names the row in errors, `stem` + its row number make the default id."""
+    if config.text_column not in row:
+        available = ", ".join(sorted(row)) or "none"
+        raise InputError(f"{where}: no column '{config.text_column}' (ingest.text_column); columns: {available}")
+    text = _row_text(row[config.text_column], where, config.text_column)
+    if not text.strip():
+        _skip(f"{where}: empty text", "empty")
+        return None
+    metadata = {k: str(v) for k, v in row.items() if k != config.text_column and v is not None}
+    doc_id = str(row.get(config.id_column, "")) if config.id_column else ""
+    title = str(row.get(config.title_column, "")) if config.title_column else ""
+    row_bytes = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
+    return Document(
+        doc_id=_safe_id(doc_id or f"{stem}-{source.rsplit('#', 1)[-1]}"),
+        title=title or first_line_title(text),
+        source=source,
+        sha256=hashlib.sha256(row_bytes).hexdigest(),
+        text=text,
+        date=find_date(text) or _metadata_date(metadata, config.date_field),
+        metadata=metadata,
+        encoding=encoding,
+        title_is_heading=bool(title),
+    )
 
 
 def _row_text(value: object, where: str, column: str) -> str:

@@ -48,13 +48,13 @@ def expand_lexicon(
 ) -> ThemeTerms:
     """Term weights per theme from `counts` (kept paragraphs x terms): idf-scaled seeds plus expansion terms."""
     is_seed = seeds > 0
-    weights = seeds * _seed_scale(counts, is_seed) if config.idf_weighting else seeds.copy()
+    doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
+    weights = seed_weights(seeds, doc_freq, counts.shape[0], config)
     if not is_seed.any() or counts.shape[0] == 0:
         return ThemeTerms(weights=weights, is_seed=is_seed)
-    seed_weights = weights.copy()
+    base_weights = weights.copy()
     background = np.asarray(counts.sum(axis=0)).ravel() + smoothing
     background /= background.sum()
-    doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
     for _ in range(config.expand_iterations):
         evidence = np.asarray(counts @ weights)
         share = evidence / (evidence.sum(axis=1, keepdims=True) + config.other_threshold)
@@ -64,14 +64,17 @@ def expand_lexicon(
         log_ratio[doc_freq < 2] = 0.0
         expansion = np.clip(log_ratio, 0.0, 1.0) * config.expand_weight
         expansion[is_seed] = 0.0
-        weights = seed_weights + top_per_column(expansion, config.expand_terms)
+        weights = base_weights + top_per_column(expansion, config.expand_terms)
     return ThemeTerms(weights=weights, is_seed=is_seed)
 
 
-def _seed_scale(counts: sp.csr_matrix, is_seed: np.ndarray) -> np.ndarray:
+def seed_weights(seeds: np.ndarray, doc_freq: np.ndarray, n: int, config: LabelConfig) -> np.ndarray:
+    """terms x themes weights of the seeds alone, from the terms' paragraph frequencies among `n` kept paragraphs."""
+    return seeds * _seed_scale(doc_freq, n, seeds > 0) if config.idf_weighting else seeds.copy()
+
+
+def _seed_scale(doc_freq: np.ndarray, n: int, is_seed: np.ndarray) -> np.ndarray:
     """Per term: idf divided by the median idf of the seeds, so a typical seed weighs 1."""
-    n = counts.shape[0]
-    doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
     idf = np.log((n + 1) / (doc_freq + 1)) + 1.0
     seeded = is_seed.any(axis=1) & (doc_freq > 0)
     reference = np.median(idf[seeded]) if seeded.any() else 1.0

@@ -44,35 +44,59 @@ def learn_themes(
     if not seed_evidence.any():  # no seed occurs anywhere: nothing to learn from, so no theme gains evidence
         return Learned(np.zeros_like(seed_evidence), np.zeros((counts.shape[1], seed_evidence.shape[1])))
     presence = _presence(counts)
-    background = np.asarray(presence.sum(axis=0)).ravel() + BACKGROUND_SMOOTHING
-    log_background = np.log(background / background.sum())
-    # Smoothing toward the background (Zhai & Lafferty, 2001): additive smoothing gave every rare word the
-    # same positive log-ratio for every theme, so rare words made any paragraph look topical. The prior's weight
-    # is fixed in word occurrences, so a theme seen in little text stays close to the background (little
-    # learned) and one seen in much text speaks for itself.
-    background_prior = config.learn_smoothing * np.exp(log_background)
+    log_background = background_of(np.asarray(presence.sum(axis=0)).ravel())
     learned = np.zeros_like(seed_evidence)
     model = None
     for _ in range(config.learn_iterations):
-        current = seed_evidence + learned
-        share = current / (current.sum(axis=1, keepdims=True) + config.other_threshold)
-        if trains is not None:
-            share = share * trains[:, None]
-        stats = np.asarray(presence.T @ share).T + background_prior
-        model = ThemeModel(
-            log_phi=np.log(stats / stats.sum(axis=1, keepdims=True)),
-            log_prior=np.log(share.sum(axis=0) / max(share.sum(), 1e-12) + 1e-12),
-            log_background=log_background,
-        )
+        share = theme_share(seed_evidence, learned, trains, config)
+        model = fit_theme_model(np.asarray(presence.T @ share).T, share.sum(axis=0), share.sum(), log_background, config)
         learned = _learned_evidence(model, presence, doc_rows, config)
     if model is None:
         return Learned(learned, np.zeros((counts.shape[1], seed_evidence.shape[1])))
     return Learned(evidence=learned, term_weights=_term_weights(model), model=model)
 
 
+def background_of(presence_per_term: np.ndarray) -> np.ndarray:
+    """Log word distribution of the corpus from the paragraphs each term is present in."""
+    background = presence_per_term + BACKGROUND_SMOOTHING
+    return np.log(background / background.sum())
+
+
+def theme_share(
+    seed_evidence: np.ndarray, learned: np.ndarray, trains: np.ndarray | None, config: LabelConfig
+) -> np.ndarray:
+    """E-step weights: each row's share of every theme given its evidence so far (0 for rows that do not train)."""
+    current = seed_evidence + learned
+    share = current / (current.sum(axis=1, keepdims=True) + config.other_threshold)
+    return share if trains is None else share * trains[:, None]
+
+
+def fit_theme_model(
+    presence_share: np.ndarray, share_per_theme: np.ndarray, share_total: float, log_background: np.ndarray,
+    config: LabelConfig,
+) -> ThemeModel:
+    """M-step from sufficient statistics (themes x terms presence weighted by share, share sums): summed over all
+    rows here, or over partitions by an engine that spreads the rows."""
+    # Smoothing toward the background (Zhai & Lafferty, 2001): additive smoothing gave every rare word the
+    # same positive log-ratio for every theme, so rare words made any paragraph look topical. The prior's weight
+    # is fixed in word occurrences, so a theme seen in little text stays close to the background (little
+    # learned) and one seen in much text speaks for itself.
+    stats = presence_share + config.learn_smoothing * np.exp(log_background)
+    return ThemeModel(
+        log_phi=np.log(stats / stats.sum(axis=1, keepdims=True)),
+        log_prior=np.log(share_per_theme / max(share_total, 1e-12) + 1e-12),
+        log_background=log_background,
+    )
+
+
 def apply_theme_model(model: ThemeModel, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig) -> Learned:
     """A learned model's evidence for other paragraphs (a saved run's, applied to new documents): the E-step only."""
     return Learned(_learned_evidence(model, _presence(counts), doc_rows, config), _term_weights(model), model)
+
+
+def presence(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """1 where a paragraph has the term (what the word models count)."""
+    return _presence(counts)
 
 
 def _presence(counts: sp.csr_matrix) -> sp.csr_matrix:

@@ -64,9 +64,6 @@ def learn_phrases(
     gensim itself scores the candidates: it gets the counts it would have collected, less the pairs seen
     fewer than `min_count` times (which npmi scores -inf anyway), and exports the phrases above `threshold`.
     """
-    model = Phrases(
-        min_count=min_count, threshold=threshold, scoring="npmi", delimiter=delimiter, connector_words=frozenset()
-    )
     ids = sequence.ids
     keys = pair_keys(ids, len(vocabulary))[pairs_within_rows(sequence)]
     pairs, counts = np.unique(keys, return_counts=True)
@@ -76,8 +73,19 @@ def learn_phrases(
     for key, count in zip(pairs[frequent].tolist(), counts[frequent].tolist()):
         first, second = divmod(key, len(vocabulary))
         vocab[f"{vocabulary[first]}{delimiter}{vocabulary[second]}"] = count
+    return phrases_from_counts(vocab, len(ids), min_count=min_count, threshold=threshold, delimiter=delimiter)
+
+
+def phrases_from_counts(
+    vocab: dict[str, int], word_count: int, *, min_count: int, threshold: float, delimiter: str
+) -> FrozenPhrases:
+    """gensim phrases scored from `vocab`: every word's count, then (in key order) every pair seen `min_count`
+    times or more, its words joined by `delimiter`; counted here or by an engine that counts elsewhere."""
+    model = Phrases(
+        min_count=min_count, threshold=threshold, scoring="npmi", delimiter=delimiter, connector_words=frozenset()
+    )
     model.vocab = vocab
-    model.corpus_word_count = len(ids)
+    model.corpus_word_count = word_count
     return model.freeze()
 
 

@@ -157,9 +157,9 @@ def tokenize(
         )
     tokens = words
     if phraser is not None:
-        words, tokens, vocabulary = _join_corpus_phrases(words, vocabulary, list(phraser.phrasegrams))
+        words, tokens, vocabulary = join_corpus_phrases(words, vocabulary, list(phraser.phrasegrams))
     present = np.unique(tokens.ids)
-    surface = {vocabulary[i]: _surface(vocabulary[i], surfaces) for i in present.tolist()}
+    surface = {vocabulary[i]: surface_form(vocabulary[i], surfaces) for i in present.tolist()}
     return Tokenized(token_ids=tokens, words=words, vocabulary=vocabulary, surface=surface, phraser=phraser)
 
 
@@ -257,7 +257,7 @@ def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[s
     return TokenSequence(ids=all_ids.astype(np.int32), offsets=offsets.astype(np.int64)), vocabulary, surfaces
 
 
-def _join_corpus_phrases(
+def join_corpus_phrases(
     words: TokenSequence, vocabulary: list[str], phrases: list[str]
 ) -> tuple[TokenSequence, TokenSequence, list[str]]:
     """Add the phrases to the (sorted) vocabulary, re-number the words, and join the phrases' word pairs.
@@ -299,7 +299,7 @@ def join_phrases(tokens: list[str], phrases: set[tuple[str, ...]], longest: int 
     return joined
 
 
-def _surface(token: str, surfaces: dict[str, Counter[str]]) -> str:
+def surface_form(token: str, surfaces: dict[str, Counter[str]]) -> str:
     """The most frequent written form of a token (ties: alphabetical), phrases as their words with spaces."""
     parts = token.split(PHRASE_JOIN) if token not in surfaces else [token]
     shown = []

@@ -35,7 +35,7 @@ def _bag_of_words(
     kept_rows = np.flatnonzero(kept)
     kept_counts = all_counts[kept_rows]
     doc_freq = np.bincount(kept_counts.indices, minlength=all_counts.shape[1])
-    keep_ids = _first_seen_order(_filter_extremes(doc_freq, len(kept_rows), config), kept_counts)
+    keep_ids = _first_seen_order(filter_extremes(doc_freq, len(kept_rows), config), kept_counts)
     terms = [tokenized.vocabulary[i] for i in keep_ids.tolist()]
     dictionary = _dictionary(terms, doc_freq[keep_ids], kept_counts, keep_ids)
     del kept_counts  # before the column selection below makes another matrix of the corpus's size
@@ -71,7 +71,7 @@ def tfidf_matrix(counts: sp.csr_matrix, dictionary: Dictionary) -> sp.csr_matrix
     return sp.csr_matrix(normalize(tf, norm="l2", copy=False))
 
 
-def _filter_extremes(doc_freq: np.ndarray, num_docs: int, config: VectorizeConfig) -> np.ndarray:
+def filter_extremes(doc_freq: np.ndarray, num_docs: int, config: VectorizeConfig) -> np.ndarray:
     """Ids kept by gensim's filter_extremes rules: no_below <= df <= int(no_above * docs), top keep_n by df."""
     good = np.flatnonzero((doc_freq >= config.no_below) & (doc_freq <= int(config.no_above * num_docs)))
     # gensim sorts by df, stable over ids (here alphabetical order).
@@ -88,14 +88,23 @@ def _first_seen_order(ids: np.ndarray, kept_counts: sp.csr_matrix) -> np.ndarray
 
 def _dictionary(terms: list[str], doc_freq: np.ndarray, kept_counts: sp.csr_matrix, keep_ids: np.ndarray) -> Dictionary:
     """A gensim Dictionary over `terms` with the statistics of the kept paragraphs."""
+    collection = np.asarray(kept_counts.sum(axis=0)).ravel()[keep_ids]
+    return dictionary_from_stats(
+        terms, doc_freq, collection, kept_counts.shape[0], int(kept_counts.sum()), int(kept_counts.nnz)
+    )
+
+
+def dictionary_from_stats(
+    terms: list[str], doc_freq: np.ndarray, collection: np.ndarray, num_docs: int, num_pos: int, num_nnz: int
+) -> Dictionary:
+    """A gensim Dictionary over `terms` from the kept paragraphs' statistics, however they were counted."""
     dictionary = Dictionary()
     dictionary.token2id = {t: j for j, t in enumerate(terms)}
     # Filled now, not on first lookup, so the saved Dictionary's bytes do not depend on which stages ran.
     dictionary.id2token = dict(enumerate(terms))
     dictionary.dfs = dict(enumerate(doc_freq.tolist()))
-    collection = np.asarray(kept_counts.sum(axis=0)).ravel()[keep_ids]
     dictionary.cfs = dict(enumerate(collection.astype(np.int64).tolist()))
-    dictionary.num_docs = kept_counts.shape[0]
-    dictionary.num_pos = int(kept_counts.sum())
-    dictionary.num_nnz = int(kept_counts.nnz)
+    dictionary.num_docs = num_docs
+    dictionary.num_pos = num_pos
+    dictionary.num_nnz = num_nnz
     return dictionary

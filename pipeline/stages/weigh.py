@@ -41,18 +41,10 @@ def weigh(
     run's, applied to new documents) gives the learned evidence instead of one learned from these paragraphs."""
     columns = [*themes, OTHER]
     kept = np.array([p.kept for p in paragraphs], dtype=bool)
-    titles = np.fromiter((p.drop_reason == TITLE for p in paragraphs), dtype=bool, count=len(paragraphs))
-    own = np.asarray(counts @ theme_terms.weights)
-    evidence = own + config.section_context * _unit_rows(_section_evidence(paragraphs, own))
-    if config.document_context:
-        evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept | titles))
+    evidence, rows, doc_rows = seed_evidence(paragraphs, counts, theme_terms, config)
     used_terms = explaining = theme_terms
     learned_model = None
     if config.learn_iterations:
-        # Titles join their document's learned posterior (a headline's words count for the article) but train
-        # no word model; they stay dropped lines, all "other", below.
-        rows = np.flatnonzero(kept | titles)
-        doc_rows = _document_rows(paragraphs)[rows]
         if theme_model is None:
             learned = learn_themes(evidence[rows], counts[rows], doc_rows, config, trains=kept[rows])
         else:
@@ -87,6 +79,23 @@ def weigh(
         theme_terms=used_terms,
         theme_model=learned_model,
     )
+
+
+def seed_evidence(
+    paragraphs: list[Paragraph], counts: sp.csr_matrix, theme_terms: ThemeTerms, config: LabelConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paragraphs x themes evidence of the theme terms in context (own, heading's, document's); the rows learning
+    reads (kept paragraphs and titles) and each one's document number. Documents must be whole in `paragraphs`."""
+    kept = np.array([p.kept for p in paragraphs], dtype=bool)
+    titles = np.fromiter((p.drop_reason == TITLE for p in paragraphs), dtype=bool, count=len(paragraphs))
+    own = np.asarray(counts @ theme_terms.weights)
+    evidence = own + config.section_context * _unit_rows(_section_evidence(paragraphs, own))
+    if config.document_context:
+        evidence += config.document_context * _unit_rows(_document_evidence(paragraphs, own, kept | titles))
+    # Titles join their document's learned posterior (a headline's words count for the article) but train
+    # no word model; they stay dropped lines, all "other", in the weights.
+    rows = np.flatnonzero(kept | titles)
+    return evidence, rows, _document_rows(paragraphs)[rows]
 
 
 def topic_mixture(topic_model: TopicModel, labels: TopicLabels, columns: list[str]) -> np.ndarray:

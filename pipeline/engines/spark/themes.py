@@ -1,0 +1,166 @@
+"""Spark: lexicon evidence, the seeded learning and the weights, per partition with the stage functions; the
+corpus-wide parts (seed document frequencies, the word models' sufficient statistics) as aggregations."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from pipeline.config import Config
+from pipeline.engines.spark.vocabulary import Part, Vocabulary, unpack
+from pipeline.stages.evidence import evidence_counts, seed_matrix
+from pipeline.stages.label import seed_weights
+from pipeline.stages.learn import apply_theme_model, background_of, fit_theme_model, presence, theme_share
+from pipeline.stages.vectorize import apply_vocabulary
+from pipeline.stages.weigh import seed_evidence, weigh
+from pipeline.types import EvidenceCounts, ThemeModel, ThemeTerms, Tokenized, TokenSequence, TopicLabels, TopicModel, Vectors
+
+SUMS_SCHEMA = "term long, theme long, part long, value double"
+TABLES_SCHEMA = "kind string, part long, frame binary"
+
+
+@dataclass(frozen=True)
+class Lexical:
+    """What the lexicon adds to a partition: seeds per theme and the corpus-wide evidence term list."""
+
+    theme_terms: dict[str, list[str]]
+    terms: list[str]  # the evidence columns: vocabulary terms, then seeds outside it
+    seeds: np.ndarray  # terms x themes (seed_matrix)
+
+
+def partition_vectors(part: Part, vocabulary: Vocabulary) -> tuple[Tokenized, Vectors]:
+    tokenized = Tokenized(part.tokens, part.words, vocabulary.tokens, vocabulary.surface, vocabulary.phraser)
+    return tokenized, apply_vocabulary(tokenized, vocabulary.dictionary)
+
+
+def lexical(vocabulary: Vocabulary, theme_terms: dict[str, list[str]]) -> Lexical:
+    """The evidence columns, from `evidence_counts` run on no paragraphs (they depend on the vocabulary only)."""
+    empty = TokenSequence(ids=np.empty(0, dtype=np.int32), offsets=np.zeros(1, dtype=np.int64))
+    tokenized = Tokenized(empty, empty, vocabulary.tokens, vocabulary.surface)
+    terms = [vocabulary.dictionary[i] for i in range(len(vocabulary.dictionary))]
+    no_rows = sp.csr_matrix((0, len(terms)))
+    evidence = evidence_counts(tokenized, Vectors(vocabulary.dictionary, no_rows, no_rows, terms), theme_terms)
+    return Lexical(theme_terms, evidence.terms, seed_matrix(evidence, theme_terms))
+
+
+def _evidence(part: Part, vocabulary: Vocabulary, lex: Lexical) -> tuple[Tokenized, Vectors, EvidenceCounts]:
+    tokenized, vectors = partition_vectors(part, vocabulary)
+    return tokenized, vectors, evidence_counts(tokenized, vectors, lex.theme_terms)
+
+
+def ordered_sums(rows: Any, shape: tuple[int, int]) -> np.ndarray:
+    """(term, theme) sums of per-partition values, added in partition order so the bits do not depend on the
+    order shuffle blocks arrive in; only the summed table (vocabulary x themes) reaches the driver."""
+    from pyspark.sql import functions as F
+
+    grouped = rows.groupBy("term", "theme").agg(F.sort_array(F.collect_list(F.struct("part", "value"))).alias("v"))
+    total = grouped.select("term", "theme", F.aggregate("v", F.lit(0.0), lambda acc, x: acc + x["value"]).alias("s"))
+    table = np.zeros(shape)
+    for term, theme, value in total.collect():
+        table[term, theme] = value
+    return table
+
+
+def theme_terms_of(segmented: Any, vocabulary: Vocabulary, lex: Lexical, config: Config) -> tuple[ThemeTerms, np.ndarray]:
+    """Idf-scaled seed weights (`seed_weights` on the summed seed document frequencies) and the learning's
+    background: each evidence term's count of learning rows (kept paragraphs and titles) it occurs in."""
+    seeded = np.flatnonzero(lex.seeds.any(axis=1))
+
+    def frequencies(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        part = unpack(frames, vocabulary)
+        if part is None:
+            return
+        _, _, evidence = _evidence(part, vocabulary, lex)
+        kept = np.flatnonzero([p.kept for p in part.paragraphs])
+        rows = _learning_rows(part)
+        doc_freq = np.asarray((evidence.counts[kept] > 0).sum(axis=0)).ravel()
+        background = np.asarray(presence(evidence.counts[rows]).sum(axis=0)).ravel()
+        out = [(int(t), 0, 0, float(doc_freq[t])) for t in seeded if doc_freq[t]]
+        out += [(int(t), 1, 0, float(background[t])) for t in np.flatnonzero(background)]
+        out.append((len(lex.terms), 0, 0, float(len(kept))))
+        yield pd.DataFrame(out, columns=["term", "theme", "part", "value"])
+
+    # Counts are whole numbers: their sums are exact in any order.
+    table = ordered_sums(segmented.mapInPandas(frequencies, SUMS_SCHEMA), (len(lex.terms) + 1, 2))
+    weights = seed_weights(lex.seeds, table[:-1, 0], int(table[-1, 0]), config.label)
+    return ThemeTerms(weights=weights, is_seed=lex.seeds > 0), table[:-1, 1]
+
+
+def _learning_rows(part: Part) -> np.ndarray:
+    return np.flatnonzero([p.kept or p.drop_reason == "title" for p in part.paragraphs])
+
+
+def learn(
+    segmented: Any, vocabulary: Vocabulary, lex: Lexical, theme_terms: ThemeTerms, presence_per_term: np.ndarray,
+    config: Config,
+) -> ThemeModel | None:
+    """`learn_themes`' EM with its M-step statistics summed over partitions: each round one pass over the data.
+    None when no seed occurs anywhere (then, as locally, nothing is learned)."""
+    label = config.label
+    log_background = background_of(presence_per_term)
+    themes = theme_terms.weights.shape[1]
+    model: ThemeModel | None = None
+    for _ in range(label.learn_iterations):
+        current = model
+
+        def statistics(frames: Iterator[pd.DataFrame], current: ThemeModel | None = current) -> Iterator[pd.DataFrame]:
+            part = unpack(frames, vocabulary)
+            if part is None:
+                return
+            _, _, evidence = _evidence(part, vocabulary, lex)
+            context, rows, doc_rows = seed_evidence(part.paragraphs, evidence.counts, theme_terms, label)
+            counts = evidence.counts[rows]
+            learned = np.zeros((len(rows), themes))
+            if current is not None:
+                learned = apply_theme_model(current, counts, doc_rows, label).evidence
+            kept = np.array([part.paragraphs[r].kept for r in rows], dtype=bool)
+            share = theme_share(context[rows], learned, kept, label)
+            stats = np.asarray(presence(counts).T @ share)
+            terms, columns = np.nonzero(stats)
+            order = part.doc_orders[0]
+            out = pd.DataFrame({"term": terms, "theme": columns, "part": order, "value": stats[terms, columns]})
+            sums = pd.DataFrame({"term": len(lex.terms), "theme": np.arange(themes), "part": order, "value": share.sum(axis=0)})
+            yield pd.concat([out, sums])
+
+        table = ordered_sums(segmented.mapInPandas(statistics, SUMS_SCHEMA), (len(lex.terms) + 1, themes))
+        share_per_theme = table[-1]
+        if not share_per_theme.any() and current is None:
+            return None
+        model = fit_theme_model(table[:-1].T, share_per_theme, float(share_per_theme.sum()), log_background, label)
+    return model
+
+
+def weighed_tables(
+    segmented: Any, vocabulary: Vocabulary, lex: Lexical, theme_terms: ThemeTerms, theme_model: ThemeModel | None,
+    topics: tuple[np.ndarray, TopicLabels], themes: list[str], config: Config,
+) -> Any:
+    """`weigh` per partition with the corpus's theme terms and learned model, then the runner's paragraph and
+    document tables of each partition, pickled (kind "paragraphs" or "documents")."""
+    from pipeline.runner import weight_tables  # the runner imports this engine; the tables are its schema
+
+    topic_term, labels = topics
+
+    def tables(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        part = unpack(frames, vocabulary)
+        if part is None:
+            return
+        tokenized, vectors, evidence = _evidence(part, vocabulary, lex)
+        # Weights from the lexicon only (label.method = "lexicon"): the topic mixture is computed but unused.
+        topic_model = TopicModel(None, topic_term, np.zeros((len(part.paragraphs), topic_term.shape[0])), [""] * len(topic_term))
+        weights = weigh(
+            part.paragraphs, [d.doc_id for d in part.documents], evidence.counts, theme_terms, topic_model, labels,
+            themes, config.label, evidence.terms, evidence.surface, theme_model=theme_model,
+        )
+        frames_of = weight_tables(part.documents, part.paragraphs, tokenized, vectors, weights, config.label)
+        order = part.doc_orders[0]
+        yield pd.DataFrame({
+            "kind": ["paragraphs", "documents"], "part": [order, order],
+            "frame": [pickle.dumps(frames_of["paragraphs.csv"]), pickle.dumps(frames_of["documents.csv"])],
+        })
+
+    return segmented.mapInPandas(tables, TABLES_SCHEMA)
