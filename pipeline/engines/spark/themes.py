@@ -156,7 +156,8 @@ def weighed_tables(
             part.paragraphs, [d.doc_id for d in part.documents], evidence.counts, theme_terms, topic_model, labels,
             themes, config.label, evidence.terms, evidence.surface, theme_model=theme_model,
         )
-        frames_of = weight_tables(part.documents, part.paragraphs, tokenized, vectors, weights, config.label)
+        # Readable terms are chosen from this partition's paragraphs (docs/spark.md says where that can differ).
+        frames_of, _ = weight_tables(part.documents, part.paragraphs, tokenized, vectors, weights, config)
         order = part.doc_orders[0]
         yield pd.DataFrame({
             "kind": ["paragraphs", "documents"], "part": [order, order],
