@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from pipeline.store.artifacts import write_files
+from pipeline.store.artifacts import write_files, write_folder_manifest
 from pipeline.store.read import load_run, load_run_config, load_topic_terms
 from pipeline.commands import similarity as stage
 from pipeline.stages.weigh import OTHER
@@ -96,6 +96,7 @@ def write_diff(run_diff: RunDiff, out_dir: Path | None = None) -> Path:
     folder = Path(out_dir) if out_dir else run_diff.run_b / f"diff-{run_diff.run_a.name}"
     summary = json.dumps(run_diff.summary, indent=2, ensure_ascii=False) + "\n"
     write_files(folder, {**run_diff.tables, "summary.json": summary})
+    write_folder_manifest(folder, "themes diff")
     return folder
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from pipeline.store.artifacts import KEPT, write_csv
+from pipeline.store.artifacts import KEPT, write_csv, write_folder_manifest
 from pipeline.errors import InputError, PipelineError
 from pipeline.store.read import load_run
 from pipeline.commands.evaluate_documents import document_headline, predict_documents
@@ -387,6 +387,7 @@ def write_evaluation(evaluation: Evaluation, out_dir: Path) -> Path:
         _write_csv(evaluation.documents, temporary / "documents.csv")
         summary = json.dumps(evaluation.summary(), indent=2, ensure_ascii=False) + "\n"
         (temporary / "summary.json").write_text(summary, encoding="utf-8")
+        write_folder_manifest(temporary, "themes evaluate")
         if out_dir.exists():
             os.replace(out_dir, previous)
         try:

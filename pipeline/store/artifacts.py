@@ -531,12 +531,35 @@ def _replace_atomically(path: Path, write: Callable[[Path], Any]) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def update_output_hashes(folder: Path, names: list[str], owned_prefix: str) -> None:
+def update_output_hashes(folder: Path, names: list[str], owned_prefix: str, rebuilt_by: str = "") -> None:
     """Record the sha256 of `names` (relative to `folder`) in its manifest.json; entries under `owned_prefix`
-    that are not in `names` were replaced by them and are forgotten."""
+    that are not in `names` were replaced by them and are forgotten. `rebuilt_by` names the command that rewrote
+    them after the run (`themes reproduce` then checks them by sha256 only: a re-run cannot know its options)."""
     path = folder / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     outputs = {k: v for k, v in manifest.get("outputs", {}).items() if not k.startswith(owned_prefix)}
     outputs.update({name: sha256_file(folder / name) for name in names})
     manifest["outputs"] = dict(sorted(outputs.items()))
+    if rebuilt_by:
+        manifest["rebuilt"] = {"by": rebuilt_by, "files": sorted(names)}
     write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+FOLDER_MANIFEST = "manifest.json"
+
+
+def write_folder_manifest(folder: Path, written_by: str) -> None:
+    """A manifest.json in a folder a command writes into a run folder (compare/, evaluation/, diff-*/): the
+    sha256 of each file in it, so `themes reproduce` can verify those files apart from the run's own."""
+    outputs = {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != FOLDER_MANIFEST and not p.name.startswith(".tmp-")
+    }
+    try:
+        write_text_atomic(
+            folder / FOLDER_MANIFEST,
+            json.dumps({"written_by": written_by, "outputs": outputs}, indent=2, ensure_ascii=False) + "\n",
+        )
+    except OSError as exc:
+        raise PipelineError(f"{folder}: cannot write its manifest.json ({exc.strerror or exc})") from None
