@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from pipeline.store import artifacts
-from pipeline.store.cache import SavedWarning, StageCache, stage_key
+from pipeline.store.cache import SavedWarning, StageCache, stage_key, written_folders
 from pipeline.stages.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
 from pipeline.config import Config, LabelConfig
 from pipeline.errors import PipelineWarning
@@ -137,8 +137,9 @@ def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], lis
     """ingest -> clean -> segment: the input files, documents, shared boilerplate lines and paragraphs. The
     cleaned lines end here: a large corpus has millions, and later stages need only the boilerplate among them."""
     with stages.stage("ingest") as counts:
-        files = artifacts.describe_files(input_files(config.ingest))
-        documents = stages.cached("ingest", lambda: ingest(config.ingest), parts=[config.ingest, files])
+        exclude = written_folders(config)
+        files = artifacts.describe_files(input_files(config.ingest, exclude))
+        documents = stages.cached("ingest", lambda: ingest(config.ingest, exclude), parts=[config.ingest, files])
         counts["documents"] = len(documents)
     with stages.stage("clean") as counts:
         lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
@@ -286,9 +287,18 @@ def _label(
 
 def _with_warnings(compute: Callable[[], T]) -> tuple[T, list[SavedWarning]]:
     """compute()'s output and the PipelineWarnings it gave (they still reach the enclosing stage's record)."""
+    failure: BaseException | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PipelineWarning)
-        value = compute()
+        try:
+            value = compute()
+        except BaseException as exc:  # noqa: BLE001 - raised again below, once its warnings are given
+            failure = exc
+    if failure is not None:
+        # The stage failed: its warnings may explain why, so they still reach the stage's record.
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        raise failure
     given = []
     for w in caught:
         if isinstance(w.message, PipelineWarning):

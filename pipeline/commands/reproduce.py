@@ -26,6 +26,7 @@ from pipeline.errors import PipelineError
 from pipeline.progress import Reporter
 from pipeline.store.read import read_manifest
 from pipeline.runner import run
+from pipeline.store.cache import written_folders
 from pipeline.stages.ingest import input_files
 
 EQUAL, DIFFERENT, MISSING, EXTRA = "equal", "different", "missing", "extra"
@@ -143,7 +144,7 @@ def _output_dir(keep: Path | None):
 def check_inputs(config: Config, recorded: list[dict]) -> list[FileCheck]:
     """Input files that changed, went missing or were added since the run (by path and sha256)."""
     try:
-        current = {f["path"]: f["sha256"] for f in artifacts.describe_files(input_files(config.ingest))}
+        current = {f["path"]: f["sha256"] for f in artifacts.describe_files(input_files(config.ingest, written_folders(config)))}
     except PipelineError:
         current = {}  # the input path itself is gone: every recorded file is reported missing
     checks = []

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from pipeline.errors import COUNTED_ACTIONS, PipelineError, PipelineWarning
+from pipeline.errors import COUNTED_ACTIONS, InputError, PipelineError, PipelineWarning
 from pipeline.types import (
     Document,
     DocumentCopy,
@@ -440,8 +440,12 @@ def save_for_infer(
 
 
 def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
-    """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache."""
-    return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
+    """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache; a file that
+    cannot be read is a one-line InputError naming it."""
+    try:
+        return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
+    except OSError as exc:
+        raise InputError(f"{exc.filename}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
 
 
 def sha256_file(path: Path) -> str:
