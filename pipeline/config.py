@@ -20,7 +20,8 @@ from pipeline.errors import ConfigError
 
 class Section(BaseModel):
     # inf and nan pass `ge=0`-style bounds but break the arithmetic downstream, so no setting takes them.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # strict: a bool is not a number, 2.0 is not a topic count, and nothing is truncated on the way in.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class IngestConfig(Section):
