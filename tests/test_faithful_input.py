@@ -141,3 +141,28 @@ def test_an_unreadable_sub_folder_is_a_warning(write_corpus):
             assert [p.name for p in input_files(IngestConfig(path=str(corpus)))] == ["a.txt"]
     finally:
         (corpus / "locked").chmod(0o755)
+
+
+def test_ids_keep_unicode_letters_and_never_collide(write_corpus):
+    corpus = write_corpus({
+        "économie.txt": BODY, "a b.txt": BODY + "1", "a_b.txt": BODY + "2", "a?b.txt": BODY + "3", "a_b-2.txt": BODY + "4",
+    })
+    with pytest.warns(UserWarning) as caught:
+        documents = ingest(IngestConfig(path=str(corpus)))
+    ids = {Path(d.source).name: d.doc_id for d in documents}
+    assert ids["économie.txt"] == "économie"
+    assert len(set(ids.values())) == len(ids) and ids["a_b-2.txt"] == "a_b-2"
+    assert {ids["a b.txt"], ids["a?b.txt"], ids["a_b.txt"]} == {"a_b", "a_b-3", "a_b-4"}
+    messages = [str(w.message) for w in caught]
+    assert any(m.endswith("id 'a b' is doc_id 'a_b' in the outputs (characters not allowed in an id became _; "
+                          "`source` maps it back)") for m in messages)
+    assert sum("another document has the same id" in m for m in messages) == 2
+
+
+def test_renamed_ids_are_warned_on_the_command_line(write_corpus, tmp_path):
+    corpus = write_corpus({"a b.txt": BODY, "c.txt": BODY.replace("Digital", "Online")})
+    result = themes(*run_args(corpus, tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    first = next(line for line in result.output.splitlines() if line.startswith("warning: "))
+    assert first == f"warning: {corpus / 'a b.txt'}: id 'a b' is doc_id 'a_b' in the outputs (characters not " \
+        "allowed in an id became _; `source` maps it back)"

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import unicodedata
 import warnings
 from dataclasses import replace
 from datetime import datetime
@@ -30,7 +31,8 @@ TABLE_SUFFIXES = (".jsonl", ".csv")
 # The csv module refuses fields over 128 KiB by default; a long article in one cell is still text.
 _CSV_FIELD_LIMIT = 2**31 - 1
 _GLOB_CHARS = re.compile(r"[*?\[]")
-_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
+# Letters and digits of any script stay ("économie"); separators, spaces and ".." (traversal) do not.
+_UNSAFE_ID = re.compile(r"[^\w.-]+|\.{2,}")
 _RELEASE_TIME = re.compile(
     r"^[ \t]*(?:release time|release date|published|publish time|date)[ \t]*[:：][ \t]*(?P<value>[^\r\n]+)",
     re.IGNORECASE | re.MULTILINE,
@@ -196,7 +198,7 @@ def _text_document(
     if pattern is not None and (match := pattern.search(path.name)):
         metadata = {k: v for k, v in match.groupdict().items() if v is not None}
     return Document(
-        doc_id=_safe_id(path.stem),
+        doc_id=_safe_id(path.stem, str(path)),
         title=first_line_title(text),
         source=str(path.resolve()),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -226,7 +228,7 @@ def _read_table(path: Path, text: str, encoding: str, config: IngestConfig) -> l
         row_bytes = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
         documents.append(
             Document(
-                doc_id=_safe_id(doc_id or f"{path.stem}-{row_number}"),
+                doc_id=_safe_id(doc_id, f"{path}:{row_number}") if doc_id else _safe_id(f"{path.stem}-{row_number}"),
                 title=title or first_line_title(text),
                 source=f"{path.resolve()}#{row_number}",
                 sha256=hashlib.sha256(row_bytes).hexdigest(),
@@ -317,10 +319,17 @@ def _metadata_date(metadata: dict[str, str], field: str) -> str:
     return _parse_date(value) if value else ""
 
 
-def _safe_id(raw: str) -> str:
-    """File names become ids usable as file names and CSV keys: no separators, no traversal."""
-    cleaned = _UNSAFE_ID.sub("_", raw).strip("._") or "doc"
-    return cleaned[:120]
+def _safe_id(raw: str, where: str = "") -> str:
+    """File names become ids usable as file names and CSV keys: no separators, no traversal; Unicode letters kept
+    (in NFC, as macOS spells a name in NFD). A user's own id (`where` says whose) that changes is a warning."""
+    cleaned = (_UNSAFE_ID.sub("_", unicodedata.normalize("NFC", raw)).strip("._") or "doc")[:120]
+    if where and cleaned != raw:
+        _id_changed(where, raw, cleaned, "characters not allowed in an id became _")
+    return cleaned
+
+
+def _id_changed(where: str, raw: str, doc_id: str, why: str) -> None:
+    _warn(f"{where}: id {raw!r} is doc_id {doc_id!r} in the outputs ({why}; `source` maps it back)", "doc_id", "")
 
 
 def _merge_duplicates(documents: list[Document]) -> list[Document]:
@@ -345,15 +354,29 @@ def _merge_duplicates(documents: list[Document]) -> list[Document]:
 
 
 def _unique_ids(documents: list[Document]) -> list[Document]:
-    """Ids made unique in input order, a document's copies included: "a", "a-2", "a-3"."""
-    seen: dict[str, int] = {}
+    """Ids made unique in input order, a document's copies included: "a", "a-2", "a-3", never an id another
+    document already has (a file named "a-2"); each renamed one is a warning."""
+    wanted = {d.doc_id for doc in documents for d in (doc, *doc.copies)}
+    last_suffix: dict[str, int] = {}
+    given: set[str] = set()
 
-    def unique(doc_id: str) -> str:
-        count = seen.get(doc_id, 0)
-        seen[doc_id] = count + 1
-        return f"{doc_id}-{count + 1}" if count else doc_id
+    def unique(doc_id: str, source: str) -> str:
+        candidate = doc_id
+        if doc_id in given:
+            n = last_suffix.get(doc_id, 1)
+            while candidate in given or candidate in wanted:
+                n += 1
+                candidate = f"{doc_id}-{n}"
+            last_suffix[doc_id] = n
+            _id_changed(source, doc_id, candidate, "another document has the same id")
+        given.add(candidate)
+        return candidate
 
     return [
-        replace(doc, doc_id=unique(doc.doc_id), copies=tuple(replace(c, doc_id=unique(c.doc_id)) for c in doc.copies))
+        replace(
+            doc,
+            doc_id=unique(doc.doc_id, doc.source),
+            copies=tuple(replace(c, doc_id=unique(c.doc_id, c.source)) for c in doc.copies),
+        )
         for doc in documents
     ]
