@@ -28,7 +28,7 @@ from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
-from pipeline.stages.vectorize import vectorize
+from pipeline.stages.vectorize import filters_for_size, vectorize
 from pipeline.stages.weigh import weigh
 from pipeline.types import (
     Document, EvidenceCounts, Lexicon, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, Tokenized, Vectors,
@@ -124,11 +124,14 @@ def prepare(config: Config, stages: Stages) -> Prepared:
         counts["tokens"] = len(tokenized.token_ids.ids)
     kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
+        filters = filters_for_size(config.vectorize, sum(kept))
         vectors = stages.cached(
-            "vectorize", lambda: vectorize(tokenized, kept, config.vectorize), after=["tokenize"], parts=[config.vectorize]
+            "vectorize", lambda: vectorize(tokenized, kept, filters), after=["tokenize"], parts=[filters]
         )
         counts["vocabulary"] = len(vectors.terms)
-        check_vocabulary(tokenized, kept, vectors, config.vectorize)
+        if filters != config.vectorize:  # the effective values, in the manifest beside the configured ones
+            counts |= {"no_below": filters.no_below, "no_above": filters.no_above}
+        check_vocabulary(tokenized, kept, vectors, filters)
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
     return Prepared(lexicon, documents, boilerplate, paragraphs, tokenized, theme_terms, kept, vectors, files)
 
