@@ -95,21 +95,34 @@ class RunFolder:
             try:
                 self.commit()
                 return
-            except OSError as commit_error:
+            except (OSError, PipelineError) as commit_error:
                 exc = commit_error
         self.discard()
+        if isinstance(exc, PipelineError):
+            raise exc
         if isinstance(exc, OSError):
             raise PipelineError(f"{self.final}: writing the run failed, nothing was kept ({exc})") from exc
 
     def _free_id(self, run_id: str) -> str:
+        """The run id, or id-2, id-3 ...: not a finished run's, nor one another run is still writing (same config
+        started in the same second: its temporary folder names the id)."""
         candidate, n = run_id, 1
-        while (self.experiment_dir / candidate).exists():
+        while (self.experiment_dir / candidate).exists() or any(self.experiment_dir.glob(f".tmp-{candidate}-*@*")):
             n += 1
             candidate = f"{run_id}-{n}"
         return candidate
 
     def commit(self) -> Path:
-        os.replace(self.path, self.final)
+        try:
+            os.replace(self.path, self.final)
+        except OSError as exc:
+            if not self.final.is_dir():
+                raise
+            # Two runs chose the id at the same instant: the other one finished first and is kept whole.
+            raise PipelineError(
+                f"{self.final}: another run with the same id finished first (started at the same second with the "
+                "same config); this one was not kept, run it again"
+            ) from exc
         return self.final
 
     def discard(self) -> None:
