@@ -22,13 +22,10 @@ ENV = {"COLUMNS": "200", "CI": "1"}
 @pytest.fixture(scope="module")
 def verified_run(tmp_path_factory):
     """One tiny run; tests that edit it work on a copy."""
-    from conftest import TINY_CORPUS, TINY_RUN_OVERRIDES
+    from conftest import TINY_RUN_OVERRIDES, write_tiny_corpus
 
     root = tmp_path_factory.mktemp("verify")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in TINY_CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+    corpus = write_tiny_corpus(root / "corpus")
     config = load_config(
         None, [f"ingest.path={toml_string(corpus)}", f"output_dir={toml_string(root / 'out')}", *TINY_RUN_OVERRIDES]
     )
