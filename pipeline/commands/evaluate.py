@@ -22,9 +22,10 @@ from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from pipeline.store.artifacts import KEPT, write_csv, write_folder_manifest
-from pipeline.errors import InputError, MismatchError, PipelineError
-from pipeline.store.read import load_run, read_manifest
+from pipeline.errors import InputError, PipelineError
+from pipeline.store.read import load_run
 from pipeline.commands.evaluate_documents import document_headline, predict_documents
+from pipeline.commands.evaluate_fit import check_labels, check_spans, document_lengths
 from pipeline.stages.ingest import csv_rows, json_object
 from pipeline.stages.weigh import OTHER
 
@@ -187,7 +188,7 @@ def evaluate(run_dir: Path, gold_path: Path) -> Evaluation:
     labels = run.labels + sorted(gold_labels - set(run.labels))
     whole_documents = gold[0].start is None
     if not whole_documents:
-        check_spans(gold, _document_lengths(run), doc_ids, Path(gold_path))
+        check_spans(gold, document_lengths(run), doc_ids, Path(gold_path))
     if whole_documents:
         units = predict_documents(gold, run, doc_ids)
     else:
@@ -241,43 +242,6 @@ def match_documents(gold: list[GoldUnit], documents: pd.DataFrame, gold_path: Pa
             )
         matched[unit.doc] = candidates[0]
     return matched
-
-
-def check_labels(gold: list[GoldUnit], labels: list[str], gold_path: Path) -> None:
-    """Every gold label must be a label of the run: one it cannot predict would score 0 without saying why."""
-    unknown: dict[str, int] = {}
-    for unit in gold:
-        for label in (unit.primary, *unit.accept):
-            if label not in labels:
-                unknown.setdefault(label, unit.line)
-    if unknown:
-        named = ", ".join(f"'{label}' (line {line})" for label, line in list(unknown.items())[:5])
-        raise MismatchError(
-            f"{gold_path}: {len(unknown)} label(s) are not labels of the run: {named}; the run's labels are "
-            f"{', '.join(labels)} (rename them in the gold file, or evaluate a run whose lexicon has them)"
-        )
-
-
-def check_spans(gold: list[GoldUnit], lengths: dict[str, int], doc_ids: dict[str, str], gold_path: Path) -> None:
-    """Every span must lie inside its document's text as the run read it, or the gold was coded on other files."""
-    outside = [u for u in gold if (n := lengths.get(doc_ids[u.doc])) is not None and u.end > n]
-    if outside:
-        unit = outside[0]
-        raise MismatchError(
-            f"{gold_path}:{unit.line}: span {unit.start}-{unit.end} lies outside '{unit.doc}' "
-            f"({lengths[doc_ids[unit.doc]]} characters as the run read it); {len(outside)} unit(s) in all do"
-        )
-
-
-def _document_lengths(run) -> dict[str, int]:
-    """Characters per doc_id: from the manifest when it has them, else up to each document's last paragraph."""
-    manifest_path = run.path / "manifest.json"
-    lengths = {}
-    if manifest_path.is_file():
-        for entry in read_manifest(run.path).get("inputs", []):
-            lengths[str(entry.get("doc_id"))] = int(entry.get("n_chars", 0))
-    paragraph_ends = run.paragraphs.groupby("doc_id")["end"].max()
-    return {**{str(k): int(v) for k, v in paragraph_ends.items()}, **lengths}
 
 
 def check_offsets(gold: list[GoldUnit], paragraphs: pd.DataFrame, doc_ids: dict[str, str], gold_path: Path) -> None:
