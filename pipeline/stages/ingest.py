@@ -372,11 +372,17 @@ def _unique_ids(documents: list[Document]) -> list[Document]:
         given.add(candidate)
         return candidate
 
+    entries = [(d.doc_id, d.source) for doc in documents for d in (doc, *doc.copies)]
+    # A file whose name is already its id keeps it; a name that had to be changed gives way ("a_b.txt" stays "a_b"
+    # when "a b.txt" sorts first).
+    order = sorted(range(len(entries)), key=lambda i: not _is_own_name(*entries[i]))
+    assigned = {i: unique(*entries[i]) for i in order}
+    ids = iter(assigned[i] for i in range(len(entries)))
     return [
-        replace(
-            doc,
-            doc_id=unique(doc.doc_id, doc.source),
-            copies=tuple(replace(c, doc_id=unique(c.doc_id, c.source)) for c in doc.copies),
-        )
+        replace(doc, doc_id=next(ids), copies=tuple(replace(c, doc_id=next(ids)) for c in doc.copies))
         for doc in documents
     ]
+
+
+def _is_own_name(doc_id: str, source: str) -> bool:
+    return "#" not in source and unicodedata.normalize("NFC", Path(source).stem) == doc_id
