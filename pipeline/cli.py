@@ -364,7 +364,7 @@ def report(
     from pipeline.report import write_report
 
     with _errors_as_exit_codes(debug):
-        written = write_report(run_dir, sweep)
+        written = write_report(run_dir, sweep, rebuilt_by="themes report" + (" --sweep" if sweep else ""))
     out.print("\n".join(f"wrote {path}" for path in written), markup=False)
 
 

@@ -20,7 +20,8 @@ from pipeline.errors import ConfigError
 
 class Section(BaseModel):
     # inf and nan pass `ge=0`-style bounds but break the arithmetic downstream, so no setting takes them.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # strict: a bool is not a number, 2.0 is not a topic count, and nothing is truncated on the way in.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class IngestConfig(Section):
@@ -47,6 +48,9 @@ class CleanConfig(Section):
     release_time: bool = Field(True, description='drop "Release time:", "Source:", "Editor:" lines')
     byline: bool = Field(True, description="drop author/reporter lines and agency datelines")
     photo_caption: bool = Field(True, description='drop photo captions ("Photo by ...", "The picture shows ...")')
+    mail_headers: bool = Field(
+        True, description="drop e-mail/Usenet header fields (From:, Lines:, ...; not Subject:) and the signature after '--'"
+    )
     quote_attribution: bool = Field(True, description='drop quote attribution lines ("— — On April 20, 2018, ...")')
     heading: bool = Field(True, description="drop short lines without sentence-ending punctuation (headings)")
     heading_max_words: int = Field(25, ge=1, description="longest line, in words, that can count as a heading")

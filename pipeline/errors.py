@@ -38,6 +38,12 @@ class InputError(PipelineError):
     exit_code = 1
 
 
+class MismatchError(PipelineError):
+    """Inputs that are each readable but do not fit together (gold coded for other texts or other themes)."""
+
+    exit_code = 2
+
+
 COUNTED_ACTIONS = ("skipped", "repaired", "copied")
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from pipeline.store import artifacts
-from pipeline.store.cache import SavedWarning, StageCache, stage_key
+from pipeline.store.cache import SavedWarning, StageCache, stage_key, written_folders
 from pipeline.stages.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
 from pipeline.config import Config, LabelConfig
 from pipeline.errors import PipelineWarning
@@ -29,7 +29,7 @@ from pipeline.stages.segment import segment
 from pipeline.stages.surface import evidence_terms, readable_evidence, surface_forms
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, tokenize
-from pipeline.stages.vectorize import vectorize
+from pipeline.stages.vectorize import filters_for_size, vectorize
 from pipeline.stages.weigh import weigh
 from pipeline.types import (
     Document, EvidenceCounts, Lexicon, Paragraph, ProgressHook, ThemeTerms, ThemeWeights, TopicLabels, TopicModel,
@@ -135,11 +135,14 @@ def prepare(config: Config, stages: Stages) -> Prepared:
         counts["tokens"] = len(tokenized.token_ids.ids)
     kept = [p.kept for p in paragraphs]
     with stages.stage("vectorize") as counts:
+        filters = filters_for_size(config.vectorize, sum(kept))
         vectors = stages.cached(
-            "vectorize", lambda: vectorize(tokenized, kept, config.vectorize), after=["tokenize"], parts=[config.vectorize]
+            "vectorize", lambda: vectorize(tokenized, kept, filters), after=["tokenize"], parts=[filters]
         )
         counts["vocabulary"] = len(vectors.terms)
-        check_vocabulary(tokenized, kept, vectors, config.vectorize)
+        if filters != config.vectorize:  # the effective values, in the manifest beside the configured ones
+            counts |= {"no_below": filters.no_below, "no_above": filters.no_above}
+        check_vocabulary(tokenized, kept, vectors, filters)
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
     return Prepared(lexicon, documents, boilerplate, paragraphs, tokenized, theme_terms, kept, vectors, files)
 
@@ -148,8 +151,9 @@ def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], lis
     """ingest -> clean -> segment: the input files, documents, shared boilerplate lines and paragraphs. The
     cleaned lines end here: a large corpus has millions, and later stages need only the boilerplate among them."""
     with stages.stage("ingest") as counts:
-        files = artifacts.describe_files(input_files(config.ingest))
-        documents = stages.cached("ingest", lambda: ingest(config.ingest), parts=[config.ingest, files])
+        exclude = written_folders(config)
+        files = artifacts.describe_files(input_files(config.ingest, exclude))
+        documents = stages.cached("ingest", lambda: ingest(config.ingest, exclude), parts=[config.ingest, files])
         counts["documents"] = len(documents)
     with stages.stage("clean") as counts:
         lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
@@ -311,9 +315,18 @@ def _label(
 
 def _with_warnings(compute: Callable[[], T]) -> tuple[T, list[SavedWarning]]:
     """compute()'s output and the PipelineWarnings it gave (they still reach the enclosing stage's record)."""
+    failure: BaseException | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PipelineWarning)
-        value = compute()
+        try:
+            value = compute()
+        except BaseException as exc:  # noqa: BLE001 - raised again below, once its warnings are given
+            failure = exc
+    if failure is not None:
+        # The stage failed: its warnings may explain why, so they still reach the stage's record.
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        raise failure
     given = []
     for w in caught:
         if isinstance(w.message, PipelineWarning):

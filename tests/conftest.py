@@ -51,6 +51,14 @@ TINY_CORPUS = {
 TINY_RUN_OVERRIDES = ["vectorize.no_below=1", "vectorize.no_above=1.0", "model.passes=2", "model.iterations=20"]
 
 
+def write_tiny_corpus(folder: Path) -> Path:
+    """TINY_CORPUS written into `folder` (for module-scoped fixtures, which cannot use `write_corpus`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TINY_CORPUS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 def toml_string(value: str | Path) -> str:
     """A TOML basic string for `--set key=<this>` (JSON string escapes are valid TOML)."""
     return json.dumps(str(value))

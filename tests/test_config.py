@@ -239,3 +239,27 @@ def test_config_is_frozen():
     with pytest.raises(ValidationError):
         config.seed = 1  # type: ignore[misc]
     assert config.seed == 42
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.num_topics=true", "model.num_topics = true: Input should be a valid integer"),
+        ("model.num_topics=2.5", "model.num_topics = 2.5: Input should be a valid integer"),
+        ("model.num_topics=2.0", "model.num_topics = 2.0: Input should be a valid integer"),
+        ("seed=false", "seed = false: Input should be a valid integer"),
+        ('vectorize.no_below="2"', 'vectorize.no_below = "2": Input should be a valid integer'),
+    ],
+)
+def test_types_are_strict_no_bool_for_a_number_no_truncated_float(override, message):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["config", "show", "--set", override])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == f"error: config: {message}"
+
+
+def test_a_whole_number_is_still_a_float():
+    assert load_config(None, ["vectorize.no_above=1"]).vectorize.no_above == 1.0

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import TINY_CORPUS, TINY_RUN_OVERRIDES
+from conftest import TINY_RUN_OVERRIDES, write_tiny_corpus
 
 from pipeline.cli import app
 from pipeline.config import load_config
@@ -33,10 +33,7 @@ def tiny_config(corpus_dir, output_dir):
 def multiseed_runs(tmp_path_factory):
     """The same 5-seed config on the tiny corpus, run in 2 processes and in this one."""
     root = tmp_path_factory.mktemp("multiseed")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in TINY_CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+    corpus = write_tiny_corpus(root / "corpus")
     config = tiny_config(corpus, root / "a")
     return config, run(config, n_jobs=2), run(tiny_config(corpus, root / "b"), n_jobs=1)
 

@@ -305,8 +305,8 @@ def test_a_document_that_is_all_boilerplate_is_all_other_with_a_warning(write_co
     run_dir = only_run(tmp_path, result)
     source = (corpus / "boiler.txt").resolve()
     assert warning_lines(result) == [
-        f"warning: {source}: every paragraph was dropped (photo_caption 1, release_time 1, title 1); "
-        "its weights are all 'other'"
+        f"warning: {source}: every paragraph was dropped (photo_caption 1, release_time 1, title 1; first, as "
+        "title: 'Boilerplate page'); its weights are all 'other'"
     ]
     documents = table(run_dir, "documents.csv").set_index("doc_id")
     assert documents.loc["boiler", "n_paragraphs"] == 0 and documents.loc["boiler", "other"] == 1.0
@@ -342,12 +342,25 @@ def test_seeded_topics_are_kept_when_paragraphs_are_fewer(write_corpus, tmp_path
 
 
 def test_vocabulary_filters_that_leave_nothing_are_a_one_line_error_naming_them(write_corpus, themes_run):
-    corpus = write_corpus({"one.txt": "Title\n\nOne paragraph about the digital economy and network security.\n"})
+    text = "Title\n\n" + "".join(f"Alpha beta gamma {i}.\n\n" for i in range(25))
+    corpus = write_corpus({"one.txt": text})
     line = error_line(themes_run(corpus, "vectorize.no_below=1", "vectorize.no_above=0.5"), 2)
     assert line == (
-        "error: vectorize: the filters drop all 5 terms of the 1 kept paragraph(s) (vectorize.no_below = 1, "
+        "error: vectorize: the filters drop all 2 terms of the 25 kept paragraph(s) (vectorize.no_below = 1, "
         "vectorize.no_above = 0.5); lower no_below or raise no_above (1.0 keeps terms found in every paragraph)"
     )
+
+
+def test_a_single_small_document_runs_with_filters_relaxed_and_recorded(write_corpus, tmp_path, themes_run):
+    corpus = write_corpus({"one.txt": "Title\n\nOne paragraph about the digital economy and network security.\n"})
+    result = themes_run(corpus, "vectorize.no_below=2", "vectorize.no_above=0.5")
+    run_dir = only_run(tmp_path, result)
+    assert warning_lines(result)[0] == (
+        "warning: vectorize: only 1 kept paragraph(s), fewer than 20: vocabulary filters relaxed from no_below = 2, "
+        "no_above = 0.5 to no_below = 1, no_above = 1.0 (every term kept)"
+    )
+    (stage,) = [s for s in manifest(run_dir)["stages"] if s["name"] == "vectorize"]
+    assert (stage["no_below"], stage["no_above"]) == (1, 1.0)
 
 
 def test_a_lexicon_absent_from_the_corpus_gives_all_other_with_a_warning(write_corpus, tmp_path, themes_run):
@@ -402,6 +415,6 @@ def test_a_run_writes_only_inside_its_run_folder_and_ids_are_sanitized(write_cor
         for p in created
     )
     ids = list(table(run_dir, "documents.csv")["doc_id"])
-    assert sorted(ids) == sorted(["x____evil", "a_b_rm_-rf", "-dash", "new_line", "n", "reboot"])
+    assert sorted(ids) == sorted(["x____evil", "a_b_rm_-rf", "-dash", "new_line", "ünï", "reboot"])
     assert all("/" not in i and "\\" not in i and ".." not in i for i in ids)
 

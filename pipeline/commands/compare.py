@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 import pandas as pd
 from rich.table import Table
 
-from pipeline.store.artifacts import write_files
+from pipeline.store.artifacts import write_files, write_folder_manifest
 from pipeline.errors import ConfigError, InputError
 from pipeline.store.read import RunTables, load_run
 from pipeline.commands import similarity as stage
@@ -163,7 +163,10 @@ def write_comparison(comparison: Comparison, out_dir: Path | None = None) -> lis
     files: dict[str, pd.DataFrame | str] = dict(comparison.tables)
     if comparison.kind == "documents":
         files["similarity.json"] = json.dumps(comparison.notes, indent=2, ensure_ascii=False) + "\n"
-    return write_files(Path(out_dir) if out_dir else comparison.run.path / "compare", files)
+    folder = Path(out_dir) if out_dir else comparison.run.path / "compare"
+    written = write_files(folder, files)
+    write_folder_manifest(folder, "themes compare")
+    return written
 
 
 # ----------------------------------------------------------------------------------------------------- display

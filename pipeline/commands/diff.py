@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from pipeline.store.artifacts import write_files
+from pipeline.store.artifacts import write_files, write_folder_manifest
+from pipeline.errors import MismatchError
 from pipeline.store.read import load_run, load_run_config, load_topic_terms
 from pipeline.commands import similarity as stage
 from pipeline.stages.weigh import OTHER
@@ -40,6 +41,11 @@ def diff(run_a: Path | str, run_b: Path | str, *, metric: str = "hellinger") -> 
     """Compare run B with run A (same corpus): weight changes per document and theme, topic matches, config."""
     metric = stage.resolve_metric(metric)
     a, b = load_run(Path(run_a)), load_run(Path(run_b))
+    if not set(a.documents["doc_id"]) & set(b.documents["doc_id"]):
+        raise MismatchError(
+            f"{b.path}: shares no document with {a.path} (by doc_id); `themes diff` compares runs on the same corpus "
+            "(use `themes compare` on each run to compare different corpora)"
+        )
     labels = [label for label in dict.fromkeys([*a.labels, *b.labels]) if label != OTHER] + [OTHER]
     documents = stage.weight_changes(a.documents, b.documents, labels)
     themes = stage.theme_changes(a.documents, b.documents, documents, labels)
@@ -96,6 +102,7 @@ def write_diff(run_diff: RunDiff, out_dir: Path | None = None) -> Path:
     folder = Path(out_dir) if out_dir else run_diff.run_b / f"diff-{run_diff.run_a.name}"
     summary = json.dumps(run_diff.summary, indent=2, ensure_ascii=False) + "\n"
     write_files(folder, {**run_diff.tables, "summary.json": summary})
+    write_folder_manifest(folder, "themes diff")
     return folder
 
 

@@ -21,10 +21,11 @@ import pandas as pd
 from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from pipeline.store.artifacts import KEPT, write_csv
+from pipeline.store.artifacts import KEPT, write_csv, write_folder_manifest
 from pipeline.errors import InputError, PipelineError
 from pipeline.store.read import load_run
 from pipeline.commands.evaluate_documents import document_headline, predict_documents
+from pipeline.commands.evaluate_fit import check_labels, check_spans, document_lengths
 from pipeline.stages.ingest import csv_rows, json_object
 from pipeline.stages.weigh import OTHER
 
@@ -183,8 +184,11 @@ def evaluate(run_dir: Path, gold_path: Path) -> Evaluation:
     gold = load_gold(gold_path)
     doc_ids = match_documents(gold, run.documents, Path(gold_path), run.path)
     gold_labels = {label for unit in gold for label in (unit.primary, *unit.accept)}
+    check_labels(gold, run.labels, Path(gold_path))
     labels = run.labels + sorted(gold_labels - set(run.labels))
     whole_documents = gold[0].start is None
+    if not whole_documents:
+        check_spans(gold, document_lengths(run), doc_ids, Path(gold_path))
     if whole_documents:
         units = predict_documents(gold, run, doc_ids)
     else:
@@ -387,6 +391,7 @@ def write_evaluation(evaluation: Evaluation, out_dir: Path) -> Path:
         _write_csv(evaluation.documents, temporary / "documents.csv")
         summary = json.dumps(evaluation.summary(), indent=2, ensure_ascii=False) + "\n"
         (temporary / "summary.json").write_text(summary, encoding="utf-8")
+        write_folder_manifest(temporary, "themes evaluate")
         if out_dir.exists():
             os.replace(out_dir, previous)
         try:

@@ -1,4 +1,8 @@
-"""Verify a run: re-run it from its config.toml and inputs, and compare every output file's sha256 with its manifest.
+"""Verify a run: check every file in its folder against the sha256 its manifest records, then re-run it from its
+config.toml and inputs and compare every output file's sha256 with the manifest.
+
+Files that documented commands add later are verified too: `themes report` records what it rewrites in the run's
+manifest.json; `compare/`, `evaluation/`, `diff-*/` and `infer/<id>/` hold their own manifest.json.
 
 The re-run is a full computation (the stage cache is off: reusing stored outputs would prove nothing), made
 from the working directory the run was made in, so relative paths in config.toml mean what they meant. It
@@ -8,6 +12,7 @@ goes to a temporary folder that is deleted afterwards unless `keep` names a fold
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -21,11 +26,14 @@ from pipeline.errors import PipelineError
 from pipeline.progress import Reporter
 from pipeline.store.read import read_manifest
 from pipeline.runner import run
+from pipeline.store.cache import written_folders
 from pipeline.stages.ingest import input_files
 
 EQUAL, DIFFERENT, MISSING, EXTRA = "equal", "different", "missing", "extra"
 EQUAL_BUT_IDENTITY = "equal but run id/time"
-CHANGED, ADDED = "changed", "added"
+CHANGED, ADDED, UNLISTED = "changed", "added", "unlisted"
+REBUILT = "rebuilt later, sha256 checked"
+MANIFEST = "manifest.json"
 # Files that name the run they belong to (its id, UTC time and config hash): a re-run cannot give the same bytes,
 # so they are compared with those three replaced by placeholders in both.
 IDENTIFIED_FILES = ("report.html",)
@@ -47,16 +55,24 @@ class Reproduction:
     inputs: list[FileCheck]  # only the input files that are not as recorded
     notes: list[str] = field(default_factory=list)  # config or package differences, a failed re-run
     rerun_dir: Path | None = None  # where the re-run was kept, if it was
+    unverified: list[FileCheck] = field(default_factory=list)  # files in the run folder that are not as listed
+    n_verified: int = 0  # files whose sha256 was checked against a manifest
 
     @property
     def identical(self) -> bool:
-        return bool(self.outputs) and all(check.status in (EQUAL, EQUAL_BUT_IDENTITY) for check in self.outputs)
+        matching = (EQUAL, EQUAL_BUT_IDENTITY, REBUILT)
+        return not self.unverified and bool(self.outputs) and all(c.status in matching for c in self.outputs)
 
 
 def reproduce(run_dir: Path, keep: Path | None = None, reporter: Reporter | None = None) -> Reproduction:
     """Re-run `run_dir` and compare; `keep` = a folder to keep the re-run in (else a deleted temporary one)."""
     run_dir = Path(run_dir).resolve()
     manifest = read_manifest(run_dir)
+    unverified, n_verified = verify_files(run_dir, manifest)
+    if unverified:
+        # A re-run would be compared with hashes the folder no longer matches: what it proved would be unclear.
+        note = "not re-run: restore the files above (or re-run with `themes run`) before checking reproducibility"
+        return Reproduction(run_dir, [], [], [note], unverified=unverified, n_verified=n_verified)
     config = load_config(run_dir / "config.toml").model_copy(update={"cache": CacheConfig(enabled=False)})
     notes = _config_notes(config, manifest) + _package_notes(manifest)
     working_dir = Path(manifest.get("working_dir") or os.getcwd())
@@ -72,7 +88,48 @@ def reproduce(run_dir: Path, keep: Path | None = None, reporter: Reporter | None
             notes.append(f"the re-run failed: {exc}")
             return Reproduction(run_dir, compare_outputs(manifest.get("outputs", {}), {}), inputs, notes)
         outputs = compare_run_folders(run_dir, manifest, result.run_dir)
-    return Reproduction(run_dir, outputs, inputs, notes, result.run_dir if keep is not None else None)
+    rerun_dir = result.run_dir if keep is not None else None
+    return Reproduction(run_dir, outputs, inputs, notes, rerun_dir, n_verified=n_verified)
+
+
+def verify_files(run_dir: Path, manifest: dict) -> tuple[list[FileCheck], int]:
+    """(problems, files checked): every file under `run_dir` against the sha256 that its run's manifest, or the
+    manifest.json of the nearest folder holding one (written by a later command), records. A changed or missing
+    listed file, and a file no manifest lists, is a problem."""
+    run_dir = Path(run_dir)
+    manifests = {Path("."): manifest.get("outputs", {})}
+    for path in sorted(run_dir.rglob(MANIFEST)):
+        if path.parent != run_dir:
+            manifests[path.parent.relative_to(run_dir)] = _listed(path)
+    problems, checked = [], 0
+    for folder, listed in manifests.items():
+        for name, digest in listed.items():
+            path = run_dir / folder / name
+            shown = (folder / name).as_posix()
+            if not path.is_file():
+                problems.append(FileCheck(shown, MISSING, recorded=digest))
+                continue
+            checked += 1
+            found = artifacts.sha256_file(path)
+            if found != digest:
+                problems.append(FileCheck(shown, CHANGED, recorded=digest, found=found))
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(run_dir)
+        if path.name == MANIFEST and relative.parent in manifests:
+            continue
+        owner = next((f for f in relative.parents if f in manifests), Path("."))
+        if relative.relative_to(owner).as_posix() not in manifests[owner]:
+            problems.append(FileCheck(relative.as_posix(), UNLISTED, found=artifacts.sha256_file(path)))
+    return problems, checked
+
+
+def _listed(path: Path) -> dict[str, str]:
+    """The outputs a folder's manifest.json lists, or none when it is not one (its files then count as unlisted)."""
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8")).get("outputs", {})
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in outputs.items()} if isinstance(outputs, dict) else {}
 
 
 @contextlib.contextmanager
@@ -87,7 +144,7 @@ def _output_dir(keep: Path | None):
 def check_inputs(config: Config, recorded: list[dict]) -> list[FileCheck]:
     """Input files that changed, went missing or were added since the run (by path and sha256)."""
     try:
-        current = {f["path"]: f["sha256"] for f in artifacts.describe_files(input_files(config.ingest))}
+        current = {f["path"]: f["sha256"] for f in artifacts.describe_files(input_files(config.ingest, written_folders(config)))}
     except PipelineError:
         current = {}  # the input path itself is gone: every recorded file is reported missing
     checks = []
@@ -118,7 +175,12 @@ def compare_run_folders(run_dir: Path, manifest: dict, rerun_dir: Path) -> list[
     """compare_outputs on the two manifests, then the files that name their run compared without that name."""
     rerun = read_manifest(rerun_dir)
     checks = compare_outputs(manifest.get("outputs", {}), rerun["outputs"])
+    rebuilt = set(manifest.get("rebuilt", {}).get("files", []))
     for i, check in enumerate(checks):
+        # `themes report` options (a sweep) are not in config.toml; verify_files checked these by their hashes.
+        if rebuilt and (check.name in rebuilt or check.name.startswith("charts/")):
+            checks[i] = FileCheck(check.name, REBUILT, check.recorded, check.found)
+            continue
         if check.status == DIFFERENT and check.name in IDENTIFIED_FILES:
             original, again = run_dir / check.name, rerun_dir / check.name
             # The run's own copy counts only if it is still the file the manifest recorded.
@@ -157,16 +219,29 @@ def _package_notes(manifest: dict) -> list[str]:
 
 
 def reproduction_report(result: Reproduction) -> list[Table | str]:
-    """What `themes reproduce` prints: one row per output file, the inputs that changed, notes, a verdict."""
+    """What `themes reproduce` prints: the files not as their manifest lists them (first), one row per output
+    file, the inputs that changed, notes, a verdict."""
+    if result.unverified:
+        shown = ", ".join(f"{c.name} ({c.status})" for c in result.unverified[:5])
+        more = f" and {len(result.unverified) - 5} more" if len(result.unverified) > 5 else ""
+        parts: list[Table | str] = [
+            f"not reproduced: {len(result.unverified)} file(s) in {result.run_dir} do not match its manifest: "
+            f"{shown}{more}"
+        ]
+        parts += [
+            f"{c.status}: {c.name}" + (f" (recorded {c.recorded[:12]}, now {c.found[:12]})" if c.recorded and c.found else "")
+            for c in result.unverified
+        ]
+        return parts + [f"note: {note}" for note in result.notes]
     table = Table(title=f"Outputs of {result.run_dir} (sha256, first 12 hex digits)", title_justify="left")
     for name in ("file", "result", "recorded", "re-run"):
         table.add_column(name, overflow="fold")
     for check in result.outputs:
         table.add_row(check.name, check.status, check.recorded[:12], check.found[:12])
-    parts: list[Table | str] = [table]
+    parts: list[Table | str] = [f"verified: all {result.n_verified} listed files match their recorded sha256", table]
     parts += [f"input {check.status} since the run: {check.name}" for check in result.inputs]
     parts += [f"note: {note}" for note in result.notes]
-    differing = [c.name for c in result.outputs if c.status not in (EQUAL, EQUAL_BUT_IDENTITY)]
+    differing = [c.name for c in result.outputs if c.status not in (EQUAL, EQUAL_BUT_IDENTITY, REBUILT)]
     if result.identical:
         apart = [c.name for c in result.outputs if c.status == EQUAL_BUT_IDENTITY]
         aside = f" ({', '.join(apart)} once the run's id, time and config hash are set aside)" if apart else ""

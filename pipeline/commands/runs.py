@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ class RunInfo:
     documents: int | None
     paragraphs_kept: int | None
     input: str  # ingest.path as the config says it ("" = the bundled sample)
+    input_files: str  # "<count> <first 8 hex of a sha256 over their paths and sha256s>": the same path may hold other files
     top_theme: str  # the theme with the largest share of the corpus's modeled tokens ("other" aside)
     top_theme_share: float | None
     macro_f1: float | None  # from evaluation/summary.json, when `themes evaluate` was run
@@ -78,11 +80,20 @@ def run_info(run_dir: Path) -> RunInfo:
         documents=counts.get("documents"),
         paragraphs_kept=counts.get("paragraphs_kept"),
         input=corpus,
+        input_files=input_fingerprint(manifest.get("input_files", [])),
         top_theme=top_theme,
         top_theme_share=share,
         macro_f1=_macro_f1(run_dir / "evaluation" / "summary.json"),
         path=str(run_dir),
     )
+
+
+def input_fingerprint(files: list[dict[str, Any]]) -> str:
+    """How many input files a run read, and a short hash of which (path and sha256 of each)."""
+    digest = hashlib.sha256()
+    for entry in sorted((str(f.get("path", "")), str(f.get("sha256", ""))) for f in files):
+        digest.update("\t".join(entry).encode() + b"\n")
+    return f"{len(files)} {digest.hexdigest()[:8]}" if files else "?"
 
 
 def corpus_top_theme(documents: pd.DataFrame, labels: list[str]) -> tuple[str, float | None]:
@@ -111,14 +122,14 @@ def runs_table(runs: list[RunInfo], output_dir: Path) -> Table | str:
     table = Table(title=f"Runs under {output_dir} (kept = paragraphs kept; share of the corpus's tokens)", title_justify="left")
     several = len({run.experiment for run in runs}) > 1
     headers = ("run id", *(["experiment"] if several else []), "date (UTC)", "config", "docs", "kept", "input",
-               "top theme", "share", "macro-F1")
+               "files", "top theme", "share", "macro-F1")
     for name in headers:
         table.add_column(name, no_wrap=name != "input", overflow="fold")
     for run in runs:
         table.add_row(
             run.run_id, *([run.experiment] if several else []), run.created_utc[:16].replace("T", " "),
             run.config_hash[:8], _count(run.documents), _count(run.paragraphs_kept), run.input or "(sample)",
-            run.top_theme, _number(run.top_theme_share), _number(run.macro_f1),
+            run.input_files, run.top_theme, _number(run.top_theme_share), _number(run.macro_f1),
         )
     return table
 

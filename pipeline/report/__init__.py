@@ -12,7 +12,8 @@ from pipeline.report.files import load_run_artifacts, save_report
 from pipeline.report.page import build_report
 
 
-def write_report(run_dir: Path, sweep: Path | None = None) -> list[Path]:
-    """(Re)build the report of `run_dir` from its saved files, plus `sweep` when given; return the files written."""
+def write_report(run_dir: Path, sweep: Path | None = None, rebuilt_by: str = "") -> list[Path]:
+    """(Re)build the report of `run_dir` from its saved files, plus `sweep` when given; return the files written.
+    `rebuilt_by` names the command when the run is already finished (recorded in its manifest)."""
     run_dir = Path(run_dir)
-    return save_report(run_dir, build_report(load_run_artifacts(run_dir, sweep)))
+    return save_report(run_dir, build_report(load_run_artifacts(run_dir, sweep)), rebuilt_by)

@@ -121,7 +121,7 @@ def top_rows(rows: pd.DataFrame, theme: str, n: int) -> pd.DataFrame:
     return rows[rows[theme] > 0].sort_values(theme, ascending=False, kind="stable").head(n)
 
 
-def save_report(run_dir: Path, report: Report) -> list[Path]:
+def save_report(run_dir: Path, report: Report, rebuilt_by: str = "") -> list[Path]:
     """Write charts/*.svg and report.html (each replaced whole), drop charts no longer drawn, update the manifest."""
     charts_dir = run_dir / CHARTS_DIR
     names = [f"{CHARTS_DIR}/{name}" for name in sorted(report.charts)] + [REPORT_FILE]
@@ -133,7 +133,7 @@ def save_report(run_dir: Path, report: Report) -> list[Path]:
             if stale.name not in report.charts:
                 stale.unlink()
         artifacts.write_text_atomic(run_dir / REPORT_FILE, report.html)
-        artifacts.update_output_hashes(run_dir, names, owned_prefix=f"{CHARTS_DIR}/")
+        artifacts.update_output_hashes(run_dir, names, owned_prefix=f"{CHARTS_DIR}/", rebuilt_by=rebuilt_by)
     except OSError as exc:
         raise PipelineError(f"{run_dir}: cannot write the report ({exc.strerror or exc})") from None
     return [run_dir / name for name in names]

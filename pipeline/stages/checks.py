@@ -18,11 +18,13 @@ def check_paragraphs(documents: list[Document], paragraphs: list[Paragraph]) -> 
     """Warn about each document whose paragraphs were all dropped; InputError when no paragraph is kept at all."""
     with_kept: set[str] = set()
     dropped: dict[str, Counter[str]] = {}
+    first_dropped: dict[str, Paragraph] = {}
     for p in paragraphs:
         if p.kept:
             with_kept.add(p.doc_id)
         else:
             dropped.setdefault(p.doc_id, Counter())[p.drop_reason] += 1
+            first_dropped.setdefault(p.doc_id, p)
     if not with_kept:
         raise InputError(
             f"no paragraph left to analyse: the cleaning rules dropped all text of the {len(documents)} "
@@ -30,8 +32,11 @@ def check_paragraphs(documents: list[Document], paragraphs: list[Paragraph]) -> 
         )
     for doc in documents:
         if doc.doc_id not in with_kept:
-            message = f"{doc.source}: every paragraph was dropped ({_counted(dropped.get(doc.doc_id, Counter()))}); "
-            warnings.warn(PipelineWarning(message + "its weights are all 'other'", reason="all_boilerplate"))
+            message = f"{doc.source}: every paragraph was dropped ({_counted(dropped.get(doc.doc_id, Counter()))}"
+            if first := first_dropped.get(doc.doc_id):
+                shown = " ".join(first.text.split())
+                message += f"; first, as {first.drop_reason}: {shown[:60]!r}" + ("..." if len(shown) > 60 else "")
+            warnings.warn(PipelineWarning(message + "); its weights are all 'other'", reason="all_boilerplate"))
 
 
 def check_vocabulary(tokenized: Tokenized, kept: list[bool], vectors: Vectors, config: VectorizeConfig) -> None:

@@ -27,13 +27,15 @@ _LEADING_DATE = re.compile(r"^date\s+\d{4}-\d{2}-\d{2}\s*", re.IGNORECASE)
 _BYLINE = re.compile(
     r"\b(?:reporters?|correspondents?|journalists?|staff writers?)\b|^by\s+[A-Z]", re.IGNORECASE
 )
+# "Photos from the summit ..." and "Images from Mars reveal ..." are headlines as often as captions: a caption
+# names its photographer ("Photo by", "courtesy") or labels itself ("Photo:", "(Photo/...").
 _CAPTION = re.compile(
-    r"\b(?:photos?|pictures?|images?)\s+(?:by|from|courtesy)\b|\bthe (?:picture|photo|image) shows\b|"
-    r"^\(?(?:photo|picture|file photo)\b|\bphoto\s*/",
+    r"\b(?:photos?|pictures?|images?)\s+(?:by|courtesy)\b|\bthe (?:picture|photo|image) shows\b|"
+    r"^\(?(?:photo|picture|file photo)\s*[:：/(（]|\bphoto\s*/",
     re.IGNORECASE,
 )
 # Em/en dashes or a double hyphen; a single "-" is a list bullet, not an attribution.
-_CAPTION_START = re.compile(r"^\(?(?:photos?|pictures?|file photo)\s*(?:by|from|courtesy|:|/)", re.IGNORECASE)
+_CAPTION_START = re.compile(r"^\(?(?:photos?|pictures?|file photo)\s*(?:by\b|courtesy\b|:|/)", re.IGNORECASE)
 _ATTRIBUTION_LEAD = re.compile(r"^(?:(?:[—–―]\s*){1,4}|-{2,}\s*)")
 _ATTRIBUTION_BODY = re.compile(
     r"^(?:on|in|at|from)\b|\b(?:speech|letter|remarks|report|instructions?|message|address|talk|article)\b",
@@ -41,6 +43,16 @@ _ATTRIBUTION_BODY = re.compile(
 )
 # A sentence or quoted sentence ends with one of these; headings usually end with none (or with a dash lead-in).
 _SENTENCE_END = re.compile(r"[.!?。！？;；:：\"”’')\]…]$")
+# Header fields of e-mail and Usenet posts (RFC 5322 / 1036); Subject stays: it states what the post is about.
+_MAIL_HEADER = re.compile(
+    r"^(?:from|to|cc|reply-to|sender|organi[sz]ation|lines|nntp-posting-host|message-id|date|newsgroups|path|xref|"
+    r"references|in-reply-to|distribution|keywords|summary|expires|followup-to|approved|article-i\.d\.|"
+    r"mime-version|content-type|content-transfer-encoding|x-[\w-]+)[ \t]*:",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(r"^subject[ \t]*:", re.IGNORECASE)
+_SIGNATURE_DELIMITER = "--"
+_SIGNATURE_MAX_LINES = 10
 _CAPITALIZED_NAME = re.compile(r"^(?:[A-Z][\w'’.-]*\s*){1,5}$")
 
 
@@ -54,6 +66,7 @@ class _Context:
     title_norm: str
     repeats_in_doc: int
     shared_across_documents: bool  # in at least `min_documents` documents
+    mail_part: str = ""  # "header" or "signature" of an e-mail or Usenet post
 
 
 def split_lines(text: str) -> list[tuple[int, int]]:
@@ -113,6 +126,7 @@ def shared_boilerplate(documents: list[Document], lines: list[list[Line]]) -> li
 Rules = list[tuple[str, Callable[[_Context], bool]]]
 # Rules that judge a line by its shape and place, which mean nothing when the line is the whole document.
 _SHAPE_RULES = frozenset({"title", "heading", "byline"})
+_SHORT_DOCUMENT_LINES = 3
 
 
 def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled: bool) -> list[Line]:
@@ -122,11 +136,10 @@ def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled
     title_norm = normalize_line(_LEADING_DATE.sub("", doc.title)) if doc.title_is_heading else ""
     # Gap i precedes line i; the document's edges count as blank lines.
     blank_gap = [True, *(has_blank_line(doc.text[a[1] : b[0]]) for a, b in zip(spans, spans[1:])), True]
-    # A document of one line is all text: no title, heading or byline to take away from it.
-    active = [(name, rule) for name, rule in rules if name not in _SHAPE_RULES] if len(spans) == 1 else rules
-    lines = []
+    mail_parts = mail_parts_of([doc.text[s:e] for s, e in spans], blank_gap)
+    contexts = []
     for i, ((start, end), norm) in enumerate(zip(spans, norms)):
-        ctx = _Context(
+        contexts.append(_Context(
             doc=doc,
             text=doc.text[start:end],
             norm=norm,
@@ -135,9 +148,33 @@ def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled
             title_norm=title_norm,
             repeats_in_doc=in_doc[norm],
             shared_across_documents=norm in shared,
-        )
-        lines.append(Line(doc.doc_id, start, end, _first_reason(active, ctx) if enabled else ""))
-    return lines
+            mail_part=mail_parts[i],
+        ))
+    reasons = [_first_reason(rules, ctx) if enabled else "" for ctx in contexts]
+    if len(spans) <= _SHORT_DOCUMENT_LINES and reasons and all(reason in _SHAPE_RULES for reason in reasons):
+        # A document too short to have a title, headings or bylines apart from its text (one line, two short
+        # paragraphs) is all text: the rules that judge a line by its shape and place stand down.
+        text_rules = [(name, rule) for name, rule in rules if name not in _SHAPE_RULES]
+        reasons = [_first_reason(text_rules, ctx) for ctx in contexts]
+    return [Line(doc.doc_id, start, end, reason) for (start, end), reason in zip(spans, reasons)]
+
+
+def mail_parts_of(lines: list[str], blank_gap: list[bool]) -> list[str]:
+    """Per line, "header" for the header block a post starts with (up to its first blank line: at least two known
+    fields, the first line one of them; Subject and folded lines excepted), "signature" for the lines after a
+    "-- " line near the end, else ""."""
+    parts = [""] * len(lines)
+    block_end = next((i + 1 for i in range(len(lines)) if blank_gap[i + 1]), len(lines))
+    fields = [bool(_MAIL_HEADER.match(line)) for line in lines[:block_end]]
+    if fields and fields[0] and sum(fields) >= 2:
+        for i in range(block_end):
+            if not _SUBJECT.match(lines[i]):
+                parts[i] = "header"
+    delimiters = [i for i, line in enumerate(lines) if line == _SIGNATURE_DELIMITER and i >= block_end]
+    if delimiters and len(lines) - delimiters[-1] <= _SIGNATURE_MAX_LINES:
+        for i in range(delimiters[-1], len(lines)):
+            parts[i] = "signature"
+    return parts
 
 
 def _first_reason(rules: Rules, ctx: _Context) -> str:
@@ -175,6 +212,8 @@ def _any_pattern(patterns: list[str]) -> Callable[[str], bool]:
 def _active_rules(config: CleanConfig) -> Rules:
     any_pattern = _any_pattern(config.extra_patterns)
     rules: list[tuple[str, bool, Callable[[_Context], bool]]] = [
+        ("mail_header", config.mail_headers, lambda c: c.mail_part == "header"),
+        ("signature", config.mail_headers, lambda c: c.mail_part == "signature"),
         # Titles, captions and bylines stand alone; inside a hard-wrapped paragraph the same words are content.
         (
             "title",

@@ -8,13 +8,14 @@ cannot be read as asked (a malformed JSON line, a missing text column) are an `I
 
 from __future__ import annotations
 
-import codecs
 import csv
 import glob
 import hashlib
 import io
 import json
+import os
 import re
+import unicodedata
 import warnings
 from dataclasses import replace
 from datetime import datetime
@@ -22,40 +23,16 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline.config import IngestConfig
+from pipeline.stages.decoding import FALLBACK_ENCODINGS, binary_kind, decode, decode_counted  # noqa: F401 - re-exported
 from pipeline.errors import InputError, PipelineWarning
 from pipeline.types import Document, DocumentCopy
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
-# A byte-order mark names the encoding; UTF-32 comes first because its little-endian mark starts like UTF-16's.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# Unmarked text that is not UTF-8 is most often Windows "ANSI" (cp1252); Latin-1 maps every byte, so it ends the list.
-FALLBACK_ENCODINGS = ("cp1252", "latin-1")
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF87a", "GIF image"),
-    (b"GIF89a", "GIF image"),
-    (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive (or .docx/.xlsx/.epub)"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Office 97 document (.doc/.xls)"),
-    (b"\x7fELF", "executable"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-)
-# C0 controls other than tab, line breaks, form feed and escape: text has almost none, binary data many.
-_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32), 127])
-_BINARY_CONTROL_SHARE = 0.1
 # The csv module refuses fields over 128 KiB by default; a long article in one cell is still text.
 _CSV_FIELD_LIMIT = 2**31 - 1
 _GLOB_CHARS = re.compile(r"[*?\[]")
-_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
+# Letters and digits of any script stay ("économie"); separators, spaces and ".." (traversal) do not.
+_UNSAFE_ID = re.compile(r"[^\w.-]+|\.{2,}")
 _RELEASE_TIME = re.compile(
     r"^[ \t]*(?:release time|release date|published|publish time|date)[ \t]*[:：][ \t]*(?P<value>[^\r\n]+)",
     re.IGNORECASE | re.MULTILINE,
@@ -70,24 +47,29 @@ def sample_corpus_dir() -> Path:
     return Path(str(resources.files("pipeline") / "data" / "sample"))
 
 
-def ingest(config: IngestConfig) -> list[Document]:
-    """Read every document named by `config.path` (bundled sample when empty), in a stable order."""
-    files = _resolve_files(config)
+def ingest(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Document]:
+    """Read every document named by `config.path` (bundled sample when empty), in a stable order; folders in
+    `exclude` (the run's output and cache) are not searched."""
+    files = _resolve_files(config, exclude)
     pattern = _compile_filename_pattern(config.filename_pattern)
     documents: list[Document] = []
-    for path in files:
-        documents.extend(read_file(path, config, pattern))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PipelineWarning)
+        for path in files:
+            documents.extend(read_file(path, config, pattern))
+    for w in caught:  # given again, to whoever records them; kept here to explain an empty corpus
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not documents:
-        raise InputError(
-            f"ingest.path: none of the {len(files)} input file(s) holds text to analyse "
-            "(each was empty or binary; see the warnings)"
-        )
+        skips = [str(w.message) for w in caught if isinstance(w.message, PipelineWarning)]
+        first = f": {skips[0]}" if skips else ""
+        more = f" (and {len(skips) - 1} more, see the warnings)" if len(skips) > 1 else ""
+        raise InputError(f"ingest.path: none of the {len(files)} input file(s) holds text to analyse{first}{more}")
     return _merge_duplicates(_unique_ids(documents))
 
 
-def input_files(config: IngestConfig) -> list[Path]:
+def input_files(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Path]:
     """The files `ingest` reads for `config`, in its order (InputError when there are none)."""
-    return _resolve_files(config)
+    return _resolve_files(config, exclude)
 
 
 def ingest_all(configs: list[IngestConfig]) -> list[Document]:
@@ -96,23 +78,29 @@ def ingest_all(configs: list[IngestConfig]) -> list[Document]:
     return _merge_duplicates(documents)
 
 
-def _resolve_files(config: IngestConfig) -> list[Path]:
+def _resolve_files(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Path]:
     raw = config.path or str(sample_corpus_dir())
     try:
-        return _list_files(raw, tuple(s.lower() for s in config.extensions))
+        return _list_files(raw, tuple(s.lower() for s in config.extensions), exclude)
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it, a folder we may not list
         raise InputError(f"ingest.path: cannot use {raw!r} ({exc})") from None
 
 
-def _list_files(raw: str, suffixes: tuple[str, ...]) -> list[Path]:
+def _list_files(raw: str, suffixes: tuple[str, ...], exclude: tuple[Path, ...] = ()) -> list[Path]:
     path = Path(raw).expanduser()
     if path.is_file():
         return [path]
     if path.is_dir():
-        candidates = [p for p in path.rglob("*") if p.is_file()]
+        _check_listable(path)
+        candidates = [p for p in _walk(path, exclude) if p.is_file()]
         where = f"folder {raw}"
     elif _GLOB_CHARS.search(raw):
-        candidates = [Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file()]
+        root = Path(_GLOB_CHARS.split(raw, maxsplit=1)[0] or ".").expanduser()
+        skipped = _excluded(root if root.is_dir() else root.parent, exclude)
+        candidates = [
+            Path(p) for p in glob.glob(raw, recursive=True)
+            if Path(p).is_file() and not any(Path(p).resolve().is_relative_to(e) for e in skipped)
+        ]
         suffixes += TABLE_SUFFIXES
         where = f"glob {raw}"
     else:
@@ -122,6 +110,32 @@ def _list_files(raw: str, suffixes: tuple[str, ...]) -> list[Path]:
         names = "/".join(s or "suffix-less" for s in suffixes)
         raise InputError(f"ingest.path: {where} holds no {names} files (ingest.extensions names the types to read)")
     return files
+
+
+def _check_listable(folder: Path) -> None:
+    try:
+        next(iter(folder.iterdir()), None)
+    except PermissionError:
+        raise InputError(f"ingest.path: cannot list folder {folder} (permission denied)") from None
+
+
+def _walk(root: Path, exclude: tuple[Path, ...]):
+    """Every path below `root`, leaving out hidden folders and the folders in `exclude` (unless `root` is in one:
+    a path the user names is read); a sub-folder that cannot be listed is a warning, not a silent gap."""
+    skipped = _excluded(root, exclude)
+    for folder, subfolders, names in os.walk(root, onerror=_unlistable):
+        subfolders[:] = sorted(
+            d for d in subfolders if not d.startswith(".") and (Path(folder) / d).resolve() not in skipped
+        )
+        yield from (Path(folder) / name for name in names)
+
+
+def _excluded(root: Path, exclude: tuple[Path, ...]) -> set[Path]:
+    return {e.resolve() for e in exclude if not root.resolve().is_relative_to(e.resolve())}
+
+
+def _unlistable(error: OSError) -> None:
+    _skip(f"{error.filename}: cannot list folder ({error.strerror})", "unreadable")
 
 
 def _compile_filename_pattern(pattern: str) -> re.Pattern[str] | None:
@@ -148,53 +162,25 @@ def parse_file(path: Path, data: bytes, config: IngestConfig, pattern: re.Patter
     if kind:
         _skip(f"{path}: {kind}, not text", "binary")
         return []
-    text, encoding = decode(data)
+    decoded = decode_counted(data)
+    text, encoding = decoded.text, decoded.encoding
     if encoding in FALLBACK_ENCODINGS:
         _warn(f"{path}: not UTF-8; decoded as {encoding} (offsets index the decoded text)", encoding, "repaired")
+    if decoded.invalid_bytes:
+        line = text[: text.index("\ufffd")].count("\n") + 1
+        _warn(
+            f"{path}: {decoded.invalid_bytes} byte(s) not valid UTF-8, each replaced by U+FFFD (first on line {line})",
+            "invalid-utf-8",
+            "repaired",
+        )
+    if decoded.nul_chars:
+        _warn(f"{path}: {decoded.nul_chars} NUL byte(s) removed (offsets index the text without them)", "nul", "repaired")
     if not text.strip():
         _skip(f"{path}: empty or only white space", "empty")
         return []
     if path.suffix.lower() in TABLE_SUFFIXES:
         return _read_table(path, text, encoding, config)
     return [_text_document(path, data, text, encoding, config, pattern)]
-
-
-def binary_kind(data: bytes) -> str:
-    """What bytes that are not text look like ("PNG image", ...), or "" for text."""
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    if _marked_wide_text(data):
-        return ""
-    if b"\x00" in data:
-        return "binary data (NUL bytes; UTF-16 text needs a byte-order mark)"
-    head = data[:8192]
-    if len(head) - len(head.translate(None, _CONTROL_BYTES)) > _BINARY_CONTROL_SHARE * len(head):
-        return "binary data (control bytes)"
-    return ""
-
-
-def _marked_wide_text(data: bytes) -> bool:
-    """UTF-16 or UTF-32 with a byte-order mark that decodes: text whose NUL bytes are expected."""
-    for bom, encoding in _BOMS:
-        if encoding != "utf-8-sig" and data.startswith(bom):
-            try:
-                data.decode(encoding)
-                return True
-            except UnicodeDecodeError:
-                continue
-    return False
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): by byte-order mark (removed), else UTF-8, else cp1252, else Latin-1, which never fails."""
-    marked = [encoding for bom, encoding in _BOMS if data.startswith(bom)]
-    for encoding in (*marked, "utf-8", *FALLBACK_ENCODINGS[:-1]):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return data.decode(FALLBACK_ENCODINGS[-1]), FALLBACK_ENCODINGS[-1]
 
 
 def _skip(message: str, reason: str) -> None:
@@ -212,7 +198,7 @@ def _text_document(
     if pattern is not None and (match := pattern.search(path.name)):
         metadata = {k: v for k, v in match.groupdict().items() if v is not None}
     return Document(
-        doc_id=_safe_id(path.stem),
+        doc_id=_safe_id(path.stem, str(path)),
         title=first_line_title(text),
         source=str(path.resolve()),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -250,7 +236,7 @@ def table_document(
     title = str(row.get(config.title_column, "")) if config.title_column else ""
     row_bytes = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
     return Document(
-        doc_id=_safe_id(doc_id or f"{stem}-{source.rsplit('#', 1)[-1]}"),
+        doc_id=_safe_id(doc_id, where) if doc_id else _safe_id(f"{stem}-{source.rsplit('#', 1)[-1]}"),
         title=title or first_line_title(text),
         source=source,
         sha256=hashlib.sha256(row_bytes).hexdigest(),
@@ -339,10 +325,17 @@ def _metadata_date(metadata: dict[str, str], field: str) -> str:
     return _parse_date(value) if value else ""
 
 
-def _safe_id(raw: str) -> str:
-    """File names become ids usable as file names and CSV keys: no separators, no traversal."""
-    cleaned = _UNSAFE_ID.sub("_", raw).strip("._") or "doc"
-    return cleaned[:120]
+def _safe_id(raw: str, where: str = "") -> str:
+    """File names become ids usable as file names and CSV keys: no separators, no traversal; Unicode letters kept
+    (in NFC, as macOS spells a name in NFD). A user's own id (`where` says whose) that changes is a warning."""
+    cleaned = (_UNSAFE_ID.sub("_", unicodedata.normalize("NFC", raw)).strip("._") or "doc")[:120]
+    if where and cleaned != raw:
+        _id_changed(where, raw, cleaned, "characters not allowed in an id became _")
+    return cleaned
+
+
+def _id_changed(where: str, raw: str, doc_id: str, why: str) -> None:
+    _warn(f"{where}: id {raw!r} is doc_id {doc_id!r} in the outputs ({why}; `source` maps it back)", "doc_id", "")
 
 
 def _merge_duplicates(documents: list[Document]) -> list[Document]:
@@ -367,15 +360,35 @@ def _merge_duplicates(documents: list[Document]) -> list[Document]:
 
 
 def _unique_ids(documents: list[Document]) -> list[Document]:
-    """Ids made unique in input order, a document's copies included: "a", "a-2", "a-3"."""
-    seen: dict[str, int] = {}
+    """Ids made unique in input order, a document's copies included: "a", "a-2", "a-3", never an id another
+    document already has (a file named "a-2"); each renamed one is a warning."""
+    wanted = {d.doc_id for doc in documents for d in (doc, *doc.copies)}
+    last_suffix: dict[str, int] = {}
+    given: set[str] = set()
 
-    def unique(doc_id: str) -> str:
-        count = seen.get(doc_id, 0)
-        seen[doc_id] = count + 1
-        return f"{doc_id}-{count + 1}" if count else doc_id
+    def unique(doc_id: str, source: str) -> str:
+        candidate = doc_id
+        if doc_id in given:
+            n = last_suffix.get(doc_id, 1)
+            while candidate in given or candidate in wanted:
+                n += 1
+                candidate = f"{doc_id}-{n}"
+            last_suffix[doc_id] = n
+            _id_changed(source, doc_id, candidate, "another document has the same id")
+        given.add(candidate)
+        return candidate
 
+    entries = [(d.doc_id, d.source) for doc in documents for d in (doc, *doc.copies)]
+    # A file whose name is already its id keeps it; a name that had to be changed gives way ("a_b.txt" stays "a_b"
+    # when "a b.txt" sorts first).
+    order = sorted(range(len(entries)), key=lambda i: not _is_own_name(*entries[i]))
+    assigned = {i: unique(*entries[i]) for i in order}
+    ids = iter(assigned[i] for i in range(len(entries)))
     return [
-        replace(doc, doc_id=unique(doc.doc_id), copies=tuple(replace(c, doc_id=unique(c.doc_id)) for c in doc.copies))
+        replace(doc, doc_id=next(ids), copies=tuple(replace(c, doc_id=next(ids)) for c in doc.copies))
         for doc in documents
     ]
+
+
+def _is_own_name(doc_id: str, source: str) -> bool:
+    return "#" not in source and unicodedata.normalize("NFC", Path(source).stem) == doc_id

@@ -6,12 +6,15 @@ statistics gensim's own `filter_extremes` would have seen, so the vocabulary is 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from sklearn.preprocessing import normalize
 
 from pipeline.config import VectorizeConfig
+from pipeline.errors import PipelineWarning
 from pipeline.stages.sequences import count_matrix
 from pipeline.types import Tokenized, Vectors
 
@@ -42,6 +45,27 @@ def _bag_of_words(
     counts = sp.csr_matrix(all_counts[:, keep_ids])
     counts.sort_indices()
     return counts, terms, dictionary
+
+
+# Below this many kept paragraphs, document frequency says little about a term (with one paragraph every term is
+# in all of them): every term is kept, so one document or a handful of paragraphs still runs end to end.
+SMALL_CORPUS_PARAGRAPHS = 20
+
+
+def filters_for_size(config: VectorizeConfig, n_kept: int) -> VectorizeConfig:
+    """`config`, or for a corpus of fewer than SMALL_CORPUS_PARAGRAPHS kept paragraphs no_below = 1 and
+    no_above = 1.0, with a warning naming both values."""
+    if n_kept >= SMALL_CORPUS_PARAGRAPHS or (config.no_below == 1 and config.no_above == 1.0):
+        return config
+    warnings.warn(
+        PipelineWarning(
+            f"vectorize: only {n_kept} kept paragraph(s), fewer than {SMALL_CORPUS_PARAGRAPHS}: vocabulary filters "
+            f"relaxed from no_below = {config.no_below}, no_above = {config.no_above} to no_below = 1, "
+            "no_above = 1.0 (every term kept)",
+            reason="small_corpus",
+        )
+    )
+    return config.model_copy(update={"no_below": 1, "no_above": 1.0})
 
 
 def apply_vocabulary(tokenized: Tokenized, dictionary: Dictionary) -> Vectors:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from pipeline.errors import COUNTED_ACTIONS, PipelineError, PipelineWarning
+from pipeline.errors import COUNTED_ACTIONS, InputError, PipelineError, PipelineWarning
 from pipeline.types import (
     Document,
     DocumentCopy,
@@ -95,21 +95,34 @@ class RunFolder:
             try:
                 self.commit()
                 return
-            except OSError as commit_error:
+            except (OSError, PipelineError) as commit_error:
                 exc = commit_error
         self.discard()
+        if isinstance(exc, PipelineError):
+            raise exc
         if isinstance(exc, OSError):
             raise PipelineError(f"{self.final}: writing the run failed, nothing was kept ({exc})") from exc
 
     def _free_id(self, run_id: str) -> str:
+        """The run id, or id-2, id-3 ...: not a finished run's, nor one another run is still writing (same config
+        started in the same second: its temporary folder names the id)."""
         candidate, n = run_id, 1
-        while (self.experiment_dir / candidate).exists():
+        while (self.experiment_dir / candidate).exists() or any(self.experiment_dir.glob(f".tmp-{candidate}-*@*")):
             n += 1
             candidate = f"{run_id}-{n}"
         return candidate
 
     def commit(self) -> Path:
-        os.replace(self.path, self.final)
+        try:
+            os.replace(self.path, self.final)
+        except OSError as exc:
+            if not self.final.is_dir():
+                raise
+            # Two runs chose the id at the same instant: the other one finished first and is kept whole.
+            raise PipelineError(
+                f"{self.final}: another run with the same id finished first (started at the same second with the "
+                "same config); this one was not kept, run it again"
+            ) from exc
         return self.final
 
     def discard(self) -> None:
@@ -470,8 +483,12 @@ def save_for_infer(
 
 
 def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
-    """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache."""
-    return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
+    """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache; a file that
+    cannot be read is a one-line InputError naming it."""
+    try:
+        return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
+    except OSError as exc:
+        raise InputError(f"{exc.filename}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
 
 
 def sha256_file(path: Path) -> str:
@@ -561,12 +578,35 @@ def _replace_atomically(path: Path, write: Callable[[Path], Any]) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def update_output_hashes(folder: Path, names: list[str], owned_prefix: str) -> None:
+def update_output_hashes(folder: Path, names: list[str], owned_prefix: str, rebuilt_by: str = "") -> None:
     """Record the sha256 of `names` (relative to `folder`) in its manifest.json; entries under `owned_prefix`
-    that are not in `names` were replaced by them and are forgotten."""
+    that are not in `names` were replaced by them and are forgotten. `rebuilt_by` names the command that rewrote
+    them after the run (`themes reproduce` then checks them by sha256 only: a re-run cannot know its options)."""
     path = folder / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     outputs = {k: v for k, v in manifest.get("outputs", {}).items() if not k.startswith(owned_prefix)}
     outputs.update({name: sha256_file(folder / name) for name in names})
     manifest["outputs"] = dict(sorted(outputs.items()))
+    if rebuilt_by:
+        manifest["rebuilt"] = {"by": rebuilt_by, "files": sorted(names)}
     write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+FOLDER_MANIFEST = "manifest.json"
+
+
+def write_folder_manifest(folder: Path, written_by: str) -> None:
+    """A manifest.json in a folder a command writes into a run folder (compare/, evaluation/, diff-*/): the
+    sha256 of each file in it, so `themes reproduce` can verify those files apart from the run's own."""
+    outputs = {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != FOLDER_MANIFEST and not p.name.startswith(".tmp-")
+    }
+    try:
+        write_text_atomic(
+            folder / FOLDER_MANIFEST,
+            json.dumps({"written_by": written_by, "outputs": outputs}, indent=2, ensure_ascii=False) + "\n",
+        )
+    except OSError as exc:
+        raise PipelineError(f"{folder}: cannot write its manifest.json ({exc.strerror or exc})") from None

@@ -58,6 +58,11 @@ def cache_dir(config: Config) -> Path:
     return Path(config.cache.dir) if config.cache.dir else Path(config.output_dir) / ".cache"
 
 
+def written_folders(config: Config) -> tuple[Path, ...]:
+    """The folders a run writes into: input discovery never reads them (`--input .` must not read last run's output)."""
+    return Path(config.output_dir), cache_dir(config)
+
+
 @lru_cache(maxsize=1)
 def environment() -> tuple[str, str, dict[str, str]]:
     """What every key covers: the package version, its files' fingerprint, the library versions (read once)."""

@@ -138,7 +138,9 @@ def test_compare_outputs_are_byte_identical_when_repeated(run_copy, tmp_path):
         assert invoke("compare", run_copy, "--out", tmp_path / out).exit_code == 0
         assert invoke("compare", run_copy, "--out", tmp_path / out, "--by", "date").exit_code == 0
     names = sorted(p.name for p in (tmp_path / "one").iterdir())
-    assert names == ["distinctive.csv", "groups-date.csv", "nearest.csv", "similarity.csv", "similarity.json"]
+    assert names == [
+        "distinctive.csv", "groups-date.csv", "manifest.json", "nearest.csv", "similarity.csv", "similarity.json"
+    ]
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
@@ -205,7 +207,7 @@ def test_diff_default_folder_and_what_changed(tiny_runs):
     assert result.exit_code == 0, result.output
     folder = second / f"diff-{first.name}"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "config.csv", "documents.csv", "summary.json", "themes.csv", "topics.csv",
+        "config.csv", "documents.csv", "manifest.json", "summary.json", "themes.csv", "topics.csv",
     ]
     config = pd.read_csv(folder / "config.csv", dtype=str).set_index("key")
     assert config.loc["model.num_topics"].tolist() == ["3", "4"] and config.loc["seed"].tolist() == ["42", "3"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from pipeline.commands import evaluate as evaluation_module
 from pipeline.cli import app
-from pipeline.errors import InputError, PipelineError
+from pipeline.errors import InputError, MismatchError, PipelineError
 from pipeline.commands.evaluate import evaluate, load_gold, load_run, write_evaluation
 
 LABELS = ["alpha", "beta", "other"]
@@ -118,13 +118,29 @@ def test_scores_use_the_accepted_label_as_effective_gold(run_dir, gold_path):
     assert confusion.to_numpy().sum() == 6
 
 
-def test_labels_are_the_run_columns_then_unknown_gold_labels_and_macro_skips_unused(run_dir, tmp_path):
-    gold = write_gold(tmp_path / "g.jsonl", [unit("a1", "a.txt", "Alpha paragraph one.", "gamma")])
+def test_gold_labels_that_are_not_run_labels_are_refused_by_name(run_dir, tmp_path):
+    rows = [unit("a1", "a.txt", "Alpha paragraph one.", "gamma"), unit("a2", "a.txt", "Beta paragraph two.", "delta")]
+    gold = write_gold(tmp_path / "g.jsonl", rows)
+    with pytest.raises(MismatchError, match=r"2 label\(s\) are not labels of the run: 'gamma' \(line 1\), 'delta'"):
+        evaluate(run_dir, gold)
+    result = CliRunner().invoke(app, ["evaluate", str(run_dir), "--gold", str(gold)])
+    assert result.exit_code == 2 and result.output.startswith(f"error: {gold}: 2 label(s) are not labels of the run")
+
+
+def test_a_span_outside_its_document_is_refused(run_dir, tmp_path):
+    end = len(doc_text("a.txt"))
+    gold = write_gold(tmp_path / "g.jsonl", [{"id": "z", "doc": "a.txt", "start": end + 5, "end": end + 9, "primary": "other"}])
+    result = CliRunner().invoke(app, ["evaluate", str(run_dir), "--gold", str(gold)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {gold}:1: span {end + 5}-{end + 9} lies outside 'a.txt'")
+
+
+def test_macro_skips_labels_without_gold_or_predictions(run_dir, tmp_path):
+    gold = write_gold(tmp_path / "g.jsonl", [unit("a1", "a.txt", "Alpha paragraph one.", "alpha")])
     result = evaluate(run_dir, gold)
-    assert result.labels == ["alpha", "beta", "other", "gamma"]
-    assert result.macro_labels == ["alpha", "gamma"]
-    assert result.macro_f1 == 0.0
-    assert result.summary()["macro_f1_labels"] == ["alpha", "gamma"]
+    assert result.labels == ["alpha", "beta", "other"]
+    assert result.macro_labels == ["alpha"]
+    assert result.summary()["macro_f1_labels"] == ["alpha"]
 
 
 def test_largest_overlap_wins_and_no_overlap_predicts_other(run_dir, tmp_path):
@@ -134,7 +150,7 @@ def test_largest_overlap_wins_and_no_overlap_predicts_other(run_dir, tmp_path):
     rows = [
         {"id": "x", "doc": "a.txt", "start": one + 15, "end": two + 10, "primary": "beta", "accept": []},
         {"id": "y", "doc": "a.txt", "start": one + 5, "end": two + 2, "primary": "alpha", "accept": []},
-        {"id": "z", "doc": "a.txt", "start": len(text) + 5, "end": len(text) + 9, "primary": "other"},
+        {"id": "z", "doc": "a.txt", "start": one + 20, "end": one + 22, "primary": "other"},  # the blank line
     ]
     units = evaluate(run_dir, write_gold(tmp_path / "g.jsonl", rows)).units
     assert units["predicted"].tolist() == ["beta", "alpha", "other"]
@@ -225,7 +241,7 @@ def test_bad_run_folders_are_named(tmp_path):
 def test_write_evaluation_files_and_schemas(run_dir, gold_path):
     out = write_evaluation(evaluate(run_dir, gold_path), run_dir / "evaluation")
     assert sorted(p.name for p in out.iterdir()) == [
-        "confusion.csv", "documents.csv", "per_theme.csv", "summary.json", "units.csv",
+        "confusion.csv", "documents.csv", "manifest.json", "per_theme.csv", "summary.json", "units.csv",
     ]
     units = pd.read_csv(out / "units.csv")
     expected = ["id", "doc", "start", "end", "primary", "accept", "predicted", "correct", "paragraph", "status"]

@@ -69,12 +69,12 @@ def test_missing_and_added_inputs_are_named(tiny_run, tiny_corpus_dir):
     assert not result.identical
 
 
-def test_an_edited_config_is_noted(tiny_run):
+def test_an_edited_config_fails_the_hash_check_before_any_re_run(tiny_run):
     config_toml = tiny_run.run_dir / "config.toml"
     config_toml.write_text(config_toml.read_text(encoding="utf-8").replace("seed = 42", "seed = 7"), encoding="utf-8")
     result = reproduce(tiny_run.run_dir)
-    assert any("config.toml was edited" in note for note in result.notes)
-    assert {c.name: c.status for c in result.outputs}["config.toml"] == DIFFERENT
+    assert [(c.name, c.status) for c in result.unverified] == [("config.toml", CHANGED)]
+    assert result.outputs == [] and not result.identical
 
 
 def test_a_folder_without_a_manifest_is_a_one_line_error(tmp_path):

@@ -65,3 +65,13 @@ def test_the_top_theme_weighs_documents_by_their_tokens():
     theme, share = corpus_top_theme(documents, ["a", "b", "other"])
     assert theme == "b" and share == pytest.approx((30 * 0.5) / 40)
     assert corpus_top_theme(documents, ["other"]) == ("", None)
+
+
+def test_runs_shows_which_input_files_a_run_read():
+    from pipeline.commands.runs import input_fingerprint
+
+    one = [{"path": "/c/a.txt", "sha256": "1"}, {"path": "/c/b.txt", "sha256": "2"}]
+    assert input_fingerprint(one).startswith("2 ") and input_fingerprint(list(reversed(one))) == input_fingerprint(one)
+    assert input_fingerprint([*one, {"path": "/c/out/x.txt", "sha256": "3"}]).startswith("3 ")
+    assert input_fingerprint([one[0], {"path": "/c/b.txt", "sha256": "9"}]) != input_fingerprint(one)
+    assert input_fingerprint([]) == "?"

@@ -143,7 +143,7 @@ def test_release_time_source_editor_author_lines(make_document, line):
 @pytest.mark.parametrize(
     "line",
     ["Photo by Li Ming / Xinhua", "The picture shows the opening ceremony of the conference.",
-     "(Photo courtesy of the organizers)", "Images from the exhibition hall in Wuzhen."],
+     "(Photo courtesy of the organizers)", "Photo: the exhibition hall in Wuzhen."],
 )
 def test_photo_captions(make_document, line):
     (reasons,) = line_reasons([make_document(f"Title here\n\n{BODY}\n\n{line}\n")])
