@@ -158,7 +158,7 @@ class CacheConfig(Section):
 
 # Sections that change how a run is made, never what it gives: left out of the config hash and of the
 # run folder's config.toml, so a run with the cache off writes the same bytes as one with it on.
-# [sweep] changes what `themes sweep` gives, never a run; `workers` only how many processes tokenize.
+# [sweep] changes what `themes sweep` gives, never a run; `workers` only how many processes share the work.
 NOT_IN_RESULTS = frozenset({"cache", "sweep", "workers"})
 
 
@@ -217,7 +217,7 @@ class Config(Section):
     seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
     workers: int = Field(
-        0, ge=0, description="processes that tokenize; 0 = one per CPU core when there are over 4 MB of text, "
+        0, ge=0, description="processes that clean, segment and tokenize; 0 = one per CPU core when there are over 4 MB of text, "
         "else 1; outputs are the same for any value"
     )
     ingest: IngestConfig = IngestConfig()

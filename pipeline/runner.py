@@ -141,12 +141,15 @@ def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], lis
         documents = stages.cached("ingest", lambda: ingest(config.ingest), parts=[config.ingest, files])
         counts["documents"] = len(documents)
     with stages.stage("clean") as counts:
-        lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
+        lines = stages.cached(
+            "clean", lambda: clean(documents, config.clean, workers=config.workers), after=["ingest"], parts=[config.clean]
+        )
         counts["lines"] = sum(map(len, lines))
         counts["lines_dropped"] = sum(1 for doc in lines for line in doc if line.drop_reason)
     with stages.stage("segment") as counts:
         paragraphs = stages.cached(
-            "segment", lambda: segment(documents, lines, config.segment), after=["clean"], parts=[config.segment]
+            "segment", lambda: segment(documents, lines, config.segment, workers=config.workers),
+            after=["clean"], parts=[config.segment]
         )
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
