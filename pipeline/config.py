@@ -86,7 +86,7 @@ class VectorizeConfig(Section):
 
 class ModelConfig(Section):
     engine: Literal["gensim", "tomotopy"] = Field(
-        "gensim", description='"gensim": online variational Bayes; "tomotopy": Gibbs sampling (more coherent topics, faster on large corpora)'
+        "tomotopy", description='"tomotopy": Gibbs sampling (more coherent topics, faster on large corpora); "gensim": online variational Bayes'
     )
     num_topics: int = Field(10, ge=1, description="topics in all (seeded topics included)")
     seeded: bool = Field(
@@ -96,6 +96,10 @@ class ModelConfig(Section):
     passes: int = Field(20, ge=1, description="gensim: passes over the corpus")
     iterations: int = Field(
         200, ge=1, description="gensim: inference iterations per paragraph; tomotopy: Gibbs sampling sweeps over the corpus"
+    )
+    tolerance: float = Field(
+        0.0005, ge=0, lt=1, description="tomotopy: stop sampling once 10 more sweeps raise the log-likelihood per word by "
+        "less than this share of it (iterations = at most); 0 = always run every sweep"
     )
     alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
         "symmetric", description='paragraph-topic prior: "symmetric" (1/topics), "asymmetric", "auto" (learned) or a number'

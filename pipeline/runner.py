@@ -179,6 +179,8 @@ def run(
         topic_model = replicates[0]  # the config seed's: topics.csv and models/ keep it
         counts["topics"] = len(topic_model.seed_theme)
         counts["seeds"] = len(replicates)
+        if config.model.engine == "tomotopy":
+            counts["sweeps_until_converged" if topic_model.converged else "sweeps"] = topic_model.sweeps
     with stages.stage("label") as counts:
         evidence, replicate_labels, expanded = stages.cached(
             "label",

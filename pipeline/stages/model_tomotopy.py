@@ -17,12 +17,15 @@ from pipeline.types import Vectors
 
 # tomotopy re-estimates the document-topic prior every this many sweeps (its default); 0 keeps it fixed.
 OPTIMIZE_ALPHA_EVERY = 10
+# Sweeps between two looks at the log-likelihood per word, when stopping on convergence.
+CHECK_EVERY = 10
 
 
 def fit_gibbs(
     vectors: Vectors, rows: np.ndarray, seeded: dict[str, list[int]], config: ModelConfig, *, seed: int
-) -> tuple[LdaModel, np.ndarray]:
-    """(gensim LdaModel holding the sampled topics, len(rows) x topics proportions) fitted on `counts[rows]`."""
+) -> tuple[LdaModel, np.ndarray, int, bool]:
+    """(gensim LdaModel holding the sampled topics, len(rows) x topics proportions, sweeps run, converged)
+    fitted on `counts[rows]`."""
     import tomotopy as tp
 
     model = tp.LDAModel(k=config.num_topics, alpha=_alpha(config), eta=config.eta, seed=seed, min_cf=0, rm_top=0)
@@ -35,9 +38,28 @@ def fit_gibbs(
     for i, prior in sorted(priors.items()):
         model.set_word_prior(vectors.terms[i], prior)
     _add_documents(model, vectors.counts[rows], np.array(vectors.terms, dtype=object))
-    model.train(config.iterations, workers=1)
+    sweeps, converged = _train(model, config)
     doc_topic = np.array([doc.get_topic_dist() for doc in model.docs], dtype=np.float64)
-    return _as_gensim(model, vectors, config, seed), doc_topic / doc_topic.sum(axis=1, keepdims=True)
+    return _as_gensim(model, vectors, config, seed), doc_topic / doc_topic.sum(axis=1, keepdims=True), sweeps, converged
+
+
+def _train(model, config: ModelConfig) -> tuple[int, bool]:
+    """Sweep until the log-likelihood per word gains less than `config.tolerance` of itself over CHECK_EVERY
+    sweeps, or `config.iterations` sweeps are done; (sweeps run, converged). The test reads only the seeded,
+    single-threaded sampler's own state, so where it stops is the same on every run."""
+    if not config.tolerance:
+        model.train(config.iterations, workers=1)
+        return config.iterations, False
+    done, previous = 0, None
+    while done < config.iterations:
+        step = min(CHECK_EVERY, config.iterations - done)
+        model.train(step, workers=1)
+        done += step
+        current = model.ll_per_word
+        if previous is not None and current - previous < config.tolerance * abs(previous):
+            return done, True
+        previous = current
+    return done, False
 
 
 def _add_documents(model, counts: sp.csr_matrix, terms: np.ndarray) -> None:
