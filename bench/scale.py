@@ -1,7 +1,7 @@
 """Scale benchmark: `themes run` on 10k, 100k and all paragraphs of the UN General Debates (issue 9).
 
     python bench/scale.py [--sizes 10000 100000 all] [--config configs/ungdc-scale.toml] [--workers N]
-                          [--set key=value ...] [--no-bare]
+                          [--set key=value ...] [--no-bare] [--peers tomotopy gensim sklearn] [--rounds N]
 
 1. unpacks ../shared/corpora/ungdc/UNGDC_1970-2024.tar.gz once into bench/.cache/ungdc/ (sha256 checked);
 2. counts each speech's kept paragraphs with the config's ingest, clean and segment settings (cached);
@@ -17,7 +17,10 @@
 
 Preprocessing = ingest through vectorize; MB/s is raw UTF-8 bytes over those seconds, tokens/s the tokens
 they produced over the same seconds. The ratio is the run process's wall time (imports included) over the
-bare fit. Never run as a test: the full corpus takes many minutes.
+bare fit. The peers' minimal pipelines (bench/peers.py: tomotopy 2 workers 200 iterations, gensim 1 pass,
+scikit-learn online LDA) run on the same kept paragraphs in the same session, taking turns with the project
+(--rounds); the last table gives each one's wall time over the fastest peer's, the load average and the CPU
+count beside them, and growth from one size to the next. Never run as a test: the full corpus takes many minutes.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -131,10 +135,12 @@ def child_bare(config: Config, run_dir: Path, reference_passes: int) -> dict[str
         bare = tp.LDAModel(k=m.num_topics, alpha=1.0 / m.num_topics if isinstance(m.alpha, str) else m.alpha,
                            eta=m.eta, seed=config.seed)
         bare.optim_interval = 10 if m.alpha in ("auto", "asymmetric") else 0
-        matrix = vectors.counts[rows]
+        # Documents go in as the run adds them (one np.repeat per row): a Python loop per token took 19 s at
+        # 100k paragraphs where the run takes 4 s, which made the run look cheap next to its baseline.
+        matrix, terms = vectors.counts[rows], np.array(vectors.terms, dtype=object)
         for r in range(matrix.shape[0]):
-            row = matrix[r]
-            bare.add_doc([vectors.terms[j] for j, n in zip(row.indices, row.data) for _ in range(int(n))])
+            start, end = matrix.indptr[r], matrix.indptr[r + 1]
+            bare.add_doc(np.repeat(terms[matrix.indices[start:end]], matrix.data[start:end].astype(np.int64)).tolist())
         bare.train(m.iterations, workers=1)
     else:
         bare = LdaModel(
@@ -170,6 +176,34 @@ def child_bare(config: Config, run_dir: Path, reference_passes: int) -> dict[str
                              random_state=np.random.RandomState(config.seed), eval_every=None)
         result.update(gensim_s=time.perf_counter() - began, gensim_c_npmi=npmi(reference))
     return result
+
+
+def child_paragraphs(config: Config, out: Path) -> dict[str, Any]:
+    """Write the kept paragraphs, one per line, for the peers' minimal pipelines (untimed)."""
+    from pipeline.stages.clean import clean
+    from pipeline.stages.ingest import ingest
+    from pipeline.stages.segment import segment
+
+    documents = ingest(config.ingest)
+    paragraphs = segment(documents, clean(documents, config.clean), config.segment)
+    with out.open("w", encoding="utf-8") as handle:
+        for p in paragraphs:
+            if p.kept:
+                handle.write(" ".join(p.text.split()) + "\n")
+    return {"paragraphs": sum(p.kept for p in paragraphs)}
+
+
+def run_peer(peer: str, paragraphs: Path, config: Config, coherence: bool) -> dict[str, Any]:
+    """bench/peers.py's minimal pipeline in a fresh process: its seconds, peak RSS and c_npmi."""
+    out = paragraphs.with_suffix(f".{peer}.json")
+    command = [sys.executable, str(BENCH_DIR / "peers.py"), peer, str(paragraphs), str(out),
+               "--topics", str(config.model.num_topics), "--seed", str(config.seed)]
+    load = os.getloadavg()[0]
+    subprocess.run(command + (["--coherence"] if coherence else []), check=True)
+    result = json.loads(out.read_text())
+    out.unlink()
+    # The peer's own clock, from its first line to the end of its fit: c_npmi, computed after, is not its cost.
+    return {**result, "wall_s": result["seconds"], "load": load}
 
 
 def paragraph_counts(config: Config) -> dict[str, int]:
@@ -226,15 +260,37 @@ def in_child(mode: str, config: Config, *extra: str) -> tuple[dict[str, Any], fl
         out.unlink(missing_ok=True)
 
 
-def measure(size: str, config: Config, bare: bool, reference_passes: int) -> dict[str, Any]:
+def measure(size: str, config: Config, bare: bool, reference_passes: int, peers: list[str],
+            rounds: int, coherence: bool) -> dict[str, Any]:
     folder = subset(size, paragraph_counts(config))
     output_dir = Path(tempfile.mkdtemp(prefix="scale-runs-", dir=archives.CACHE_DIR))
     config = config.model_copy(update={"output_dir": str(output_dir),
                                        "ingest": config.ingest.model_copy(update={"path": str(folder)})})
     try:
-        print(f"size {size}: themes run on {folder}", file=sys.stderr, flush=True)
-        run, wall_s = in_child("run", config)
-        result = {"size": size, "wall_s": wall_s, **run}
+        paragraphs = output_dir / "paragraphs.txt"
+        if peers:
+            in_child("paragraphs", config, str(paragraphs))
+        # Project and peers take turns, the order reversed every other round, so a busy spell on this shared
+        # machine falls on all of them alike; each figure is the median over the rounds.
+        walls, loads, peer_runs = [], [], {peer: [] for peer in peers}
+        for round_ in range(rounds):
+            order = ["project", *peers] if round_ % 2 == 0 else [*reversed(peers), "project"]
+            for who in order:
+                if who == "project":
+                    print(f"size {size}: themes run on {folder}", file=sys.stderr, flush=True)
+                    loads.append(os.getloadavg()[0])
+                    run, wall_s = in_child("run", config)
+                    walls.append(wall_s)
+                else:
+                    print(f"size {size}: peer {who}", file=sys.stderr, flush=True)
+                    peer_runs[who].append(run_peer(who, paragraphs, config, coherence and round_ == 0))
+        result = {"size": size, "wall_s": statistics.median(walls), "walls": walls, "load": statistics.mean(loads),
+                  "cpus": os.cpu_count(), **run}
+        result["peers"] = {
+            peer: {"wall_s": statistics.median(r["wall_s"] for r in runs), "rss_mb": max(r["rss_mb"] for r in runs),
+                   "load": statistics.mean(r["load"] for r in runs), "c_npmi": runs[0].get("c_npmi", float("nan"))}
+            for peer, runs in peer_runs.items()
+        }
         if bare:
             print(f"size {size}: bare model fit and coherence", file=sys.stderr, flush=True)
             result.update(in_child("bare", config, run["run_dir"], str(reference_passes))[0])
@@ -263,6 +319,30 @@ def print_tables(results: list[dict[str, Any]]) -> None:
                  f"{r['wall_s'] / r['bare_s']:.2f}" if "bare_s" in r else "-", f"{r.get('bare_c_npmi', float('nan')):.3f}",
                  f"{r.get('gensim_s', float('nan')):.1f}", f"{r.get('gensim_c_npmi', float('nan')):.3f}")
         print("".join(f"{c:>12}" for c in cells))
+    print_comparison(results)
+
+
+def print_comparison(results: list[dict[str, Any]]) -> None:
+    """End to end against the peers' minimal pipelines, and growth from one size to the next."""
+    print(f"\nend to end against the peers (median wall seconds; load = 1-minute load average; {os.cpu_count()} CPUs)")
+    head = ("size", "who", "wall_s", "vs_fastest", "rss_MB", "c_npmi", "load")
+    print("".join(f"{h:>12}" for h in head))
+    for r in results:
+        rss = r["rss_mb"] + r["workers_rss_mb"]
+        rows = [("project", r["wall_s"], rss, r.get("run_c_npmi", float("nan")), r["load"])]
+        rows += [(peer, p["wall_s"], p["rss_mb"], p["c_npmi"], p["load"]) for peer, p in r.get("peers", {}).items()]
+        fastest = min((p["wall_s"] for p in r.get("peers", {}).values()), default=float("nan"))
+        for who, wall, mem, npmi, load in rows:
+            cells = (r["size"], who, f"{wall:.1f}", f"{wall / fastest:.2f}", f"{mem:.0f}", f"{npmi:.3f}", f"{load:.1f}")
+            print("".join(f"{c:>12}" for c in cells))
+    if len(results) > 1:
+        print("\ngrowth from the previous size (1.00 = linear in paragraphs; below 1 = better than linear)")
+        print("".join(f"{h:>12}" for h in ("from", "to", "paragraphs", "time", "rss")))
+        for a, b in zip(results, results[1:]):
+            grow = b["summary"]["paragraphs_kept"] / a["summary"]["paragraphs_kept"]
+            cells = (a["size"], b["size"], f"x{grow:.2f}", f"{b['wall_s'] / a['wall_s'] / grow:.2f}",
+                     f"{(b['rss_mb'] + b['workers_rss_mb']) / (a['rss_mb'] + a['workers_rss_mb']) / grow:.2f}")
+            print("".join(f"{c:>12}" for c in cells))
 
 
 def main() -> None:
@@ -274,12 +354,19 @@ def main() -> None:
     parser.add_argument("--no-bare", action="store_true", help="skip the bare model fit and coherence")
     parser.add_argument("--gensim-passes", type=int, default=1,
                         help="also fit gensim LdaModel with its defaults and this many passes, for reference (0 = no)")
+    parser.add_argument("--peers", nargs="*", default=["tomotopy", "gensim", "sklearn"],
+                        help="peers' minimal pipelines (bench/peers.py) to run beside the project (none: --peers)")
+    parser.add_argument("--rounds", type=int, default=1, help="turns of project and peers per size (median)")
+    parser.add_argument("--no-coherence", action="store_true", help="skip the peers' c_npmi")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, config_file, out, *extra = args.child
         config = Config.model_validate_json(Path(config_file).read_text())
-        result = child_run(config) if mode == "run" else child_bare(config, Path(extra[0]), int(extra[1]))
+        if mode == "paragraphs":
+            result = child_paragraphs(config, Path(extra[0]))
+        else:
+            result = child_run(config) if mode == "run" else child_bare(config, Path(extra[0]), int(extra[1]))
         Path(out).write_text(json.dumps(result))
         return
     archives.ensure_extracted(ARCHIVE, ARCHIVE_SHA256, EXTRACTED)
@@ -290,7 +377,8 @@ def main() -> None:
     config = load_config(args.config, overrides)
     results = []
     for size in args.sizes:
-        results.append(measure(size, config, bare=not args.no_bare, reference_passes=args.gensim_passes))
+        results.append(measure(size, config, bare=not args.no_bare, reference_passes=args.gensim_passes,
+                               peers=args.peers, rounds=args.rounds, coherence=not args.no_coherence))
         print_tables(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))

@@ -90,7 +90,7 @@ class VectorizeConfig(Section):
 
 class ModelConfig(Section):
     engine: Literal["gensim", "tomotopy"] = Field(
-        "gensim", description='"gensim": online variational Bayes; "tomotopy": Gibbs sampling (more coherent topics, faster on large corpora)'
+        "tomotopy", description='"tomotopy": Gibbs sampling (more coherent topics, faster on large corpora); "gensim": online variational Bayes'
     )
     num_topics: int = Field(10, ge=1, description="topics in all (seeded topics included)")
     seeded: bool = Field(
@@ -100,6 +100,10 @@ class ModelConfig(Section):
     passes: int = Field(20, ge=1, description="gensim: passes over the corpus")
     iterations: int = Field(
         200, ge=1, description="gensim: inference iterations per paragraph; tomotopy: Gibbs sampling sweeps over the corpus"
+    )
+    tolerance: float = Field(
+        0.0005, ge=0, lt=1, description="tomotopy: stop sampling once 10 more sweeps raise the log-likelihood per word by "
+        "less than this share of it (iterations = at most); 0 = always run every sweep"
     )
     alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
         "symmetric", description='paragraph-topic prior: "symmetric" (1/topics), "asymmetric", "auto" (learned) or a number'
@@ -162,7 +166,7 @@ class CacheConfig(Section):
 
 # Sections that change how a run is made, never what it gives: left out of the config hash and of the
 # run folder's config.toml, so a run with the cache off writes the same bytes as one with it on.
-# [sweep] changes what `themes sweep` gives, never a run; `workers` only how many processes tokenize.
+# [sweep] changes what `themes sweep` gives, never a run; `workers` only how many processes share the work.
 NOT_IN_RESULTS = frozenset({"cache", "sweep", "workers"})
 # The engine and its [spark] settings are part of a Spark run's results (its topic model is MLlib's), and left
 # out of a local run's, so local run folders and their hashes stay what they were before the Spark engine.
@@ -240,7 +244,7 @@ class Config(Section):
     seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
     workers: int = Field(
-        0, ge=0, description="processes that tokenize; 0 = one per CPU core when there are over 4 MB of text, "
+        0, ge=0, description="processes that clean, segment and tokenize; 0 = one per CPU core when there are over 4 MB of text, "
         "else 1; outputs are the same for any value"
     )
     engine: Literal["local", "spark"] = Field(

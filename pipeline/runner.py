@@ -156,12 +156,15 @@ def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], lis
         documents = stages.cached("ingest", lambda: ingest(config.ingest, exclude), parts=[config.ingest, files])
         counts["documents"] = len(documents)
     with stages.stage("clean") as counts:
-        lines = stages.cached("clean", lambda: clean(documents, config.clean), after=["ingest"], parts=[config.clean])
+        lines = stages.cached(
+            "clean", lambda: clean(documents, config.clean, workers=config.workers), after=["ingest"], parts=[config.clean]
+        )
         counts["lines"] = sum(map(len, lines))
         counts["lines_dropped"] = sum(1 for doc in lines for line in doc if line.drop_reason)
     with stages.stage("segment") as counts:
         paragraphs = stages.cached(
-            "segment", lambda: segment(documents, lines, config.segment), after=["clean"], parts=[config.segment]
+            "segment", lambda: segment(documents, lines, config.segment, workers=config.workers),
+            after=["clean"], parts=[config.segment]
         )
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
@@ -198,6 +201,8 @@ def run(
         topic_model = replicates[0]  # the config seed's: topics.csv and models/ keep it
         counts["topics"] = len(topic_model.seed_theme)
         counts["seeds"] = len(replicates)
+        if config.model.engine == "tomotopy":
+            counts["sweeps_until_converged" if topic_model.converged else "sweeps"] = topic_model.sweeps
     with stages.stage("label") as counts:
         evidence, replicate_labels, expanded = stages.cached(
             "label",

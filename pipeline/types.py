@@ -183,6 +183,8 @@ class TopicModel:
     topic_term: np.ndarray  # topics x terms, rows sum to 1
     doc_topic: np.ndarray  # paragraphs x topics, rows sum to 1 (zero rows for empty paragraphs)
     seed_theme: list[str]  # per topic: the theme whose seeds anchored it, or "" for a free topic
+    sweeps: int = 0  # tomotopy: Gibbs sweeps run (fewer than model.iterations when it converged); gensim: 0
+    converged: bool = False  # tomotopy: stopped because the log-likelihood per word had levelled off
 
 
 @dataclass(frozen=True)

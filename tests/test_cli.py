@@ -128,3 +128,14 @@ def test_no_arguments_shows_help(args):
     result = invoke(*args)
     assert "Usage" in result.output
     assert "Traceback" not in result.output
+
+
+def test_importing_the_package_and_the_cli_leaves_the_heavy_libraries_unloaded():
+    # `themes --help` and `import pipeline` stay quick: the libraries are imported where a command uses them.
+    import subprocess
+    import sys
+
+    heavy = ("gensim", "sklearn", "tomotopy", "pandas", "scipy", "matplotlib")
+    code = f"import sys, pipeline, pipeline.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -25,7 +25,7 @@ from pipeline.runner import run
 
 INTERRUPTED = "interrupted: no run folder was completed; earlier runs are untouched"
 # Enough passes that the model stage is still running whenever the test stops it (6 topics for 6 paragraphs).
-ENDLESS_MODEL = ("model.passes=1000000", "model.num_topics=6")
+ENDLESS_MODEL = ('model.engine="gensim"', "model.passes=1000000", "model.num_topics=6")
 
 
 def complete_runs(experiment_dir: Path) -> list[Path]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.config import CleanConfig
 from pipeline.errors import ConfigError
+from pipeline.stages.chunks import map_chunks
 from pipeline.types import Document, Line
 
 SHARED_REASON = "repeated_across_documents"
@@ -86,16 +87,30 @@ def normalize_line(text: str) -> str:
 
 
 def clean(
-    documents: list[Document], config: CleanConfig, known_boilerplate: frozenset[str] = frozenset()
+    documents: list[Document],
+    config: CleanConfig,
+    known_boilerplate: frozenset[str] = frozenset(),
+    *,
+    workers: int = 1,
 ) -> list[list[Line]]:
     """Per document, its non-blank lines, each kept (`drop_reason == ""`) or dropped with a reason.
 
     `known_boilerplate` holds normalized lines another corpus found shared (a saved run's, when applying it to
-    new documents): they count as shared here too, however few of these documents contain them. One process:
-    sending hundreds of thousands of lines back from workers costs more than it saves.
+    new documents): they count as shared here too, however few of these documents contain them. Each document
+    is judged on its own once the shared lines are known, so `workers` processes share the documents in
+    order-preserving chunks and the result is the same for any number.
     """
-    rules = _active_rules(config)
     shared = _lines_shared_across_documents(documents, config) | known_boilerplate
+    chunks = map_chunks(_clean_chunk, documents, config, shared, workers=workers, size=_text_size)
+    return [lines for chunk in chunks for lines in chunk]
+
+
+def _text_size(doc: Document) -> int:
+    return len(doc.text)
+
+
+def _clean_chunk(documents: list[Document], config: CleanConfig, shared: frozenset[str]) -> list[list[Line]]:
+    rules = _active_rules(config)  # built where they run: lambdas do not travel to worker processes
     return [_clean_document(doc, rules, shared, config.enabled) for doc in documents]
 
 

@@ -19,6 +19,8 @@ from pipeline.types import ProgressHook, Vectors
 OPTIMIZE_ALPHA_EVERY = 10
 # How many times a fit reports its progress: often enough for a bar, rarely enough to cost nothing.
 PROGRESS_CALLS = 100
+# Sweeps between two looks at the log-likelihood per word, when stopping on convergence.
+CHECK_EVERY = 10
 
 
 def fit_gibbs(
@@ -29,8 +31,9 @@ def fit_gibbs(
     *,
     seed: int,
     progress: ProgressHook | None = None,
-) -> tuple[LdaModel, np.ndarray]:
-    """(gensim LdaModel holding the sampled topics, len(rows) x topics proportions) fitted on `counts[rows]`."""
+) -> tuple[LdaModel, np.ndarray, int, bool]:
+    """(gensim LdaModel holding the sampled topics, len(rows) x topics proportions, sweeps run, converged)
+    fitted on `counts[rows]`."""
     import tomotopy as tp
 
     model = tp.LDAModel(k=config.num_topics, alpha=_alpha(config), eta=config.eta, seed=seed, min_cf=0, rm_top=0)
@@ -43,16 +46,40 @@ def fit_gibbs(
     for i, prior in sorted(priors.items()):
         model.set_word_prior(vectors.terms[i], prior)
     _add_documents(model, vectors.counts[rows], np.array(vectors.terms, dtype=object))
-    if progress:
-        # tomotopy calls back every `interval` iterations and at the end; the sampling is the same either way.
-        interval = max(1, config.iterations // PROGRESS_CALLS)
-        model.train(
-            config.iterations, workers=1, callback_interval=interval, callback=lambda _, done, total: progress(done, total)
-        )
-    else:
-        model.train(config.iterations, workers=1)
+    sweeps, converged = _train(model, config, progress)
     doc_topic = np.array([doc.get_topic_dist() for doc in model.docs], dtype=np.float64)
-    return _as_gensim(model, vectors, config, seed), doc_topic / doc_topic.sum(axis=1, keepdims=True)
+    return _as_gensim(model, vectors, config, seed), doc_topic / doc_topic.sum(axis=1, keepdims=True), sweeps, converged
+
+
+def _train(model, config: ModelConfig, progress: ProgressHook | None) -> tuple[int, bool]:
+    """Sweep until the log-likelihood per word gains less than `config.tolerance` of itself over CHECK_EVERY
+    sweeps, or `config.iterations` sweeps are done; (sweeps run, converged). The test reads only the seeded,
+    single-threaded sampler's own state, so where it stops is the same on every run."""
+    if not config.tolerance:
+        if progress:
+            # tomotopy calls back every `interval` iterations and at the end; the sampling is the same either way.
+            interval = max(1, config.iterations // PROGRESS_CALLS)
+            model.train(
+                config.iterations, workers=1, callback_interval=interval,
+                callback=lambda _, done, total: progress(done, total),
+            )
+        else:
+            model.train(config.iterations, workers=1)
+        return config.iterations, False
+    done, previous = 0, None
+    while done < config.iterations:
+        step = min(CHECK_EVERY, config.iterations - done)
+        model.train(step, workers=1)
+        done += step
+        if progress:
+            progress(done, config.iterations)
+        current = model.ll_per_word
+        if previous is not None and current - previous < config.tolerance * abs(previous):
+            if progress:
+                progress(config.iterations, config.iterations)
+            return done, True
+        previous = current
+    return done, False
 
 
 def _add_documents(model, counts: sp.csr_matrix, terms: np.ndarray) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.config import SegmentConfig
+from pipeline.stages.chunks import map_chunks
 from pipeline.stages.clean import ends_sentence, has_blank_line
 from pipeline.types import Document, Line, Paragraph
 
@@ -22,13 +23,26 @@ WRAPPED_SHARE = 0.5
 FULL_LINE_SHARE = 0.85
 
 
-def segment(documents: list[Document], lines_per_doc: list[list[Line]], config: SegmentConfig) -> list[Paragraph]:
+def segment(
+    documents: list[Document], lines_per_doc: list[list[Line]], config: SegmentConfig, *, workers: int = 1
+) -> list[Paragraph]:
     """Paragraphs of every document in order; each dropped line stays a paragraph of its own with its reason.
 
-    One process: the work per line is smaller than what sending paragraphs between processes would cost.
+    Documents are segmented independently, so `workers` processes share them in order-preserving chunks and the
+    result is the same for any number.
     """
+    pairs = list(zip(documents, lines_per_doc))
+    chunks = map_chunks(_segment_chunk, pairs, config, workers=workers, size=_text_size)
+    return [paragraph for chunk in chunks for paragraph in chunk]
+
+
+def _text_size(pair: tuple[Document, list[Line]]) -> int:
+    return len(pair[0].text)
+
+
+def _segment_chunk(pairs: list[tuple[Document, list[Line]]], config: SegmentConfig) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
-    for doc, lines in zip(documents, lines_per_doc):
+    for doc, lines in pairs:
         for index, (start, end, reason) in enumerate(_blocks(doc.text, lines, config.mode)):
             text = doc.text[start:end]
             if not reason and len(text.split(maxsplit=config.min_words)) < config.min_words:

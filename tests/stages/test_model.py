@@ -88,3 +88,14 @@ def test_replicates_report_each_model_fitted():
     calls = []
     fit_replicates(vectors, kept, terms, config, seed=7, n_jobs=1, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_gibbs_sampling_stops_once_the_likelihood_levels_off_and_says_so():
+    converged, _ = fit(planted_paragraphs(), engine="tomotopy", iterations=500, tolerance=0.01)
+    assert converged.converged and 10 <= converged.sweeps < 500 and converged.sweeps % 10 == 0
+    again, _ = fit(planted_paragraphs(), engine="tomotopy", iterations=500, tolerance=0.01)
+    assert again.sweeps == converged.sweeps and np.array_equal(again.topic_term, converged.topic_term)
+    every_sweep, _ = fit(planted_paragraphs(), engine="tomotopy", iterations=50, tolerance=0.0)
+    assert (every_sweep.sweeps, every_sweep.converged) == (50, False)
+    gensim, _ = fit(planted_paragraphs(), engine="gensim")
+    assert (gensim.sweeps, gensim.converged) == (0, False)

@@ -158,3 +158,17 @@ def test_paragraphs_are_ordered_trimmed_spans_that_cover_every_non_blank_charact
         previous_end = p.end
         covered.update(range(p.start, p.end))
     assert {i for i, ch in enumerate(text) if not ch.isspace()} <= covered
+
+
+def test_clean_and_segment_give_the_same_lines_and_paragraphs_in_worker_processes(make_document):
+    # Shared boilerplate is found across the whole corpus before documents are split among workers.
+    footer = "All rights reserved by the agency."
+    documents = [
+        make_document(f"Title {i}\n\nBody of document {i} goes on.\nIt wraps here.\n\n{footer}\n", doc_id=f"d{i}")
+        for i in range(7)
+    ]
+    config = CleanConfig(min_documents=3)
+    one = clean(documents, config, workers=1)
+    two = clean(documents, config, workers=2)
+    assert two == one and any(line.drop_reason == "repeated_across_documents" for doc in one for line in doc)
+    assert segment(documents, two, SegmentConfig(), workers=2) == segment(documents, one, SegmentConfig(), workers=1)
