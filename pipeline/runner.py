@@ -129,7 +129,7 @@ def prepare(config: Config, stages: Stages) -> Prepared:
         )
         counts["vocabulary"] = len(vectors.terms)
         check_vocabulary(tokenized, kept, vectors, config.vectorize)
-    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
+    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize), vectors.terms)
     return Prepared(lexicon, documents, boilerplate, paragraphs, tokenized, theme_terms, kept, vectors, files)
 
 

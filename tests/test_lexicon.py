@@ -39,7 +39,7 @@ def test_default_lexicon_is_the_bundled_file():
     lexicon = load_lexicon(LexiconConfig())
     table = tomllib.loads(default_lexicon_path().read_text(encoding="utf-8"))["themes"]
     assert lexicon.names == list(table)
-    assert lexicon.themes == {name: entry["seeds"] for name, entry in table.items()}
+    assert lexicon.themes == {name: entry["seeds"]["en"] + entry["seeds"]["zh"] for name, entry in table.items()}
     assert len(lexicon.names) >= 2
     for name in lexicon.names:
         assert name not in RESERVED_NAMES

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pipeline.config import IngestConfig
 from pipeline.errors import InputError, PipelineWarning
+from pipeline.stages.chinese import detect_language
 from pipeline.types import Document, DocumentCopy
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
@@ -82,7 +83,12 @@ def ingest(config: IngestConfig) -> list[Document]:
             f"ingest.path: none of the {len(files)} input file(s) holds text to analyse "
             "(each was empty or binary; see the warnings)"
         )
-    return _merge_duplicates(_unique_ids(documents))
+    return _merge_duplicates(_unique_ids(_with_languages(documents, config.language)))
+
+
+def _with_languages(documents: list[Document], language: str) -> list[Document]:
+    """Each document with its language: the configured one, or detected from its own text ("auto")."""
+    return [replace(d, language=detect_language(d.text) if language == "auto" else language) for d in documents]
 
 
 def input_files(config: IngestConfig) -> list[Path]:
