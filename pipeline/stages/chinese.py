@@ -46,7 +46,7 @@ def count_words(norm: str) -> int:
     if not has_han(norm):
         return norm.count(" ") + 1
     han = sum(len(run) for run in HAN_RUN.findall(norm))
-    return max(1, round(han / HAN_CHARS_PER_WORD)) + len(re.findall(r"[a-z0-9]+", HAN_RUN.sub(" ", norm)))
+    return -(-han // HAN_CHARS_PER_WORD) + len(re.findall(r"[a-z0-9]+", HAN_RUN.sub(" ", norm)))
 
 
 @lru_cache(maxsize=1)
