@@ -29,7 +29,7 @@ def has_han(text: str) -> bool:
 
 
 def detect_language(text: str, head_chars: int = 20_000) -> str:
-    """"zh" when Han characters (counted as words of two) outnumber Latin-script words in the text's head, else "en".
+    """The language of a text: "zh" when its head has more Han words (two characters each) than Latin ones, else "en".
 
     Only two languages are told apart, and by their scripts, which a statistical detector would only guess at.
     """
@@ -46,7 +46,8 @@ def count_words(norm: str) -> int:
     if not has_han(norm):
         return norm.count(" ") + 1
     han = sum(len(run) for run in HAN_RUN.findall(norm))
-    return -(-han // HAN_CHARS_PER_WORD) + len(re.findall(r"[a-z0-9]+", HAN_RUN.sub(" ", norm)))
+    latin = len(re.findall(r"[a-z0-9]+", HAN_RUN.sub(" ", norm)))
+    return -(-han // HAN_CHARS_PER_WORD) + latin  # rounded up: a line of one character is one word
 
 
 @lru_cache(maxsize=1)
