@@ -27,7 +27,7 @@ from pipeline.stages.label import document_tfidf_terms, expand_lexicon, label_to
 from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
-from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
+from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize, usable_seeds
 from pipeline.stages.vectorize import vectorize
 from pipeline.stages.weigh import weigh
 from pipeline.types import (
@@ -220,7 +220,9 @@ def run(
         tables = {
             **weight_tables(documents, paragraphs, tokenized, vectors, weights, config.label),
             "topics.csv": artifacts.topic_table(topic_model, labels, tokenized.surface),
-            "lexicon_coverage.csv": artifacts.coverage_table(lexicon.themes, theme_terms, evidence, kept),
+            "lexicon_coverage.csv": artifacts.coverage_table(
+                usable_seeds(lexicon, vectors.terms), theme_terms, evidence, kept
+            ),
             "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, weights.theme_terms or expanded, evidence),
             **stability_tables,
         }

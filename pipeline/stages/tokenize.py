@@ -142,20 +142,23 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
     return analyze
 
 
+def usable_seeds(lexicon: Lexicon, vocabulary: list[str] | None = None) -> dict[str, list[str]]:
+    """Each theme's seeds as written, without the Chinese ones when the `vocabulary` has no Chinese word: they
+    cannot occur, and would only add empty columns to the model (an English run stays as it was without them)."""
+    chinese_possible = vocabulary is None or any(map(has_han, vocabulary))
+    return {theme: [s for s in seeds if chinese_possible or not has_han(s)] for theme, seeds in lexicon.themes.items()}
+
+
 def seed_terms(lexicon: Lexicon, analyzer: Analyzer, vocabulary: list[str] | None = None) -> dict[str, list[str]]:
-    """Each theme's seeds as corpus tokens: a phrase becomes its tokens joined by "_"; duplicates removed.
+    """Each theme's usable seeds as corpus tokens: a phrase becomes its tokens joined by "_"; duplicates removed.
 
     A multi-word seed that keeps a single token after stopword removal ("all countries" -> "country") is left
-    out: the user asked for the phrase, and the lone word would be far less specific. Chinese seeds are left out
-    when the `vocabulary` has no Chinese word: they cannot occur, and would only add empty columns to the model.
+    out: the user asked for the phrase, and the lone word would be far less specific.
     """
-    chinese_possible = vocabulary is None or any(map(has_han, vocabulary))
     terms: dict[str, list[str]] = {}
-    for theme, seeds in lexicon.themes.items():
+    for theme, seeds in usable_seeds(lexicon, vocabulary).items():
         normalized = []
         for seed in seeds:
-            if has_han(seed) and not chinese_possible:
-                continue
             tokens = [t for t, _ in analyzer(seed)]
             words = len(find_words(seed)) if has_han(seed) else len(seed.split())
             if len(tokens) > 1 or (tokens and words == 1):
