@@ -1,6 +1,7 @@
 """Regenerate the README's report screenshots (docs/report-*.png) from a fresh default run on the sample.
 
-    python docs/screenshots.py
+    python docs/screenshots.py              # the sample run's report
+    python docs/screenshots.py cn-policy    # the year chart of configs/cn-policy.toml (needs ../shared, a CJK font)
 
 Needs the dev extras (playwright) and a Chromium on PATH (Debian: apt-get install chromium); nothing is
 downloaded. The run goes to a temporary folder and is deleted afterwards.
@@ -26,6 +27,9 @@ SHOTS = {
     "report-heatmap.png": "#heatmap, #mix",
     "report-theme.png": "#theme-security",
 }
+# The Chinese corpus's config, and its shots (docs/chinese.md)
+CN_POLICY = DOCS.parent / "configs" / "cn-policy.toml"
+CN_SHOTS = {"report-cn-policy-years.png": "#time"}
 
 
 def main() -> int:
@@ -33,12 +37,15 @@ def main() -> int:
     if chromium is None:
         print("no Chromium on PATH (Debian: apt-get install chromium)", file=sys.stderr)
         return 1
+    chinese = sys.argv[1:] == ["cn-policy"]
     with tempfile.TemporaryDirectory() as out, sync_playwright() as playwright:
-        report = run(load_config(None, [f"output_dir={json.dumps(out)}"])).run_dir / "report.html"
+        overrides = [f"output_dir={json.dumps(out)}"]
+        config = load_config(CN_POLICY, overrides) if chinese else load_config(None, overrides)
+        report = run(config).run_dir / "report.html"
         browser = playwright.chromium.launch(executable_path=chromium)
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         page.goto(report.as_uri(), wait_until="load")
-        for name, selector in SHOTS.items():
+        for name, selector in (CN_SHOTS if chinese else SHOTS).items():
             boxes = [e.bounding_box() for e in page.locator(selector).all()]
             top, bottom = min(b["y"] for b in boxes), max(b["y"] + b["height"] for b in boxes)
             clip = {"x": 0, "y": max(top - 12, 0), "width": 1200, "height": bottom - top + 24}

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.errors import ConfigError
 
 
+# Languages the pipeline segments and cleans; a document in another language is analysed as English.
+LANGUAGES = ("en", "zh")
+
 class Section(BaseModel):
     # inf and nan pass `ge=0`-style bounds but break the arithmetic downstream, so no setting takes them.
     # strict: a bool is not a number, 2.0 is not a topic count, and nothing is truncated on the way in.
@@ -35,6 +38,9 @@ class IngestConfig(Section):
     date_field: str = Field("date", description="metadata field used as the date when the text states none")
     filename_pattern: str = Field(
         "", description="regex with named groups read from file names into metadata, e.g. (?P<year>\\d{4})"
+    )
+    language: Literal["auto", "en", "zh"] = Field(
+        "auto", description='"auto" = detected per document from its script; "en" or "zh" for every document'
     )
 
 
@@ -74,8 +80,14 @@ class TokenizeConfig(Section):
     stopwords: list[Literal["sklearn", "gensim", "project"]] = Field(
         ["sklearn", "project"], description="shipped stopword lists to use"
     )
+    stopwords_zh: list[Literal["stopwordsiso", "project"]] = Field(
+        ["stopwordsiso", "project"], description="stopword lists for Chinese words (stopwordsiso's and the project's)"
+    )
     extra_stopwords: list[str] = Field([], description="more stopwords (matched before normalization)")
     min_length: int = Field(2, ge=1, description="shortest token kept, in characters")
+    min_length_zh: int = Field(
+        1, ge=1, description="shortest Chinese word kept, in characters (党, 网: one character can carry a theme)"
+    )
     keep_numbers: bool = Field(False, description="keep tokens made only of digits")
     phrases: bool = Field(True, description="join frequent collocations with gensim Phrases (digital_economy)")
     phrase_min_count: int = Field(3, ge=1, description="Phrases: times a pair must occur")

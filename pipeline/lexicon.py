@@ -7,14 +7,15 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from pipeline.config import LexiconConfig
+
 from pipeline.errors import ConfigError
+from pipeline.config import LANGUAGES, LexiconConfig
 from pipeline.types import Lexicon
 
 _THEME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Theme names become CSV columns beside these, so they may not reuse them.
 RESERVED_NAMES = frozenset(
-    {"other", "unlabeled", "doc_id", "title", "date", "source", "paragraph", "start", "end", "n_tokens",
+    {"other", "unlabeled", "doc_id", "title", "date", "source", "language", "paragraph", "start", "end", "n_tokens",
      "n_paragraphs", "status", "dominant_theme", "top_terms", "text", "evidence", "topic", "theme"}
 )
 RESERVED_PREFIXES = ("meta_",)  # documents.csv names metadata columns meta_<key>
@@ -46,6 +47,24 @@ def load_lexicon(config: LexiconConfig) -> Lexicon:
     return Lexicon(themes=themes, descriptions=descriptions)
 
 
+def _seeds(value: object, where: str) -> list[str]:
+    """A theme's seeds: a list, or a table of lists by language (`seeds.en`, `seeds.zh`), in one list.
+
+    Languages need not be kept apart when matching: a Chinese seed's tokens are Han words and an English seed's
+    are Latin ones, so each only matches text in its own language, and a mixed corpus is matched by both.
+    """
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(LANGUAGES))
+        if unknown:
+            raise ConfigError(f"{where}: unknown language {unknown[0]!r}; expected {' or '.join(LANGUAGES)}")
+        lists = [value[language] for language in LANGUAGES if language in value]
+    else:
+        lists = [value]
+    if not lists or not all(isinstance(seeds, list) and all(isinstance(s, str) for s in seeds) for seeds in lists):
+        raise ConfigError(f"{where} must be a list of strings, or lists by language (seeds.en = [...], seeds.zh = [...])")
+    return [seed for seeds in lists for seed in seeds]
+
+
 def _read_file(path: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -58,9 +77,6 @@ def _read_file(path: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
         raise ConfigError(f"lexicon {path}: expected [themes.<name>] tables with `seeds = [...]`")
     themes, descriptions = {}, {}
     for name, entry in table.items():
-        seeds = entry.get("seeds") if isinstance(entry, dict) else None
-        if not isinstance(seeds, list) or not all(isinstance(s, str) for s in seeds):
-            raise ConfigError(f"lexicon {path}: themes.{name}.seeds must be a list of strings")
-        themes[name] = seeds
+        themes[name] = _seeds(entry.get("seeds") if isinstance(entry, dict) else None, f"lexicon {path}: themes.{name}.seeds")
         descriptions[name] = str(entry.get("description", ""))
     return themes, descriptions

@@ -28,7 +28,7 @@ from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
 from pipeline.stages.surface import evidence_terms, readable_evidence, surface_forms
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
-from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, tokenize
+from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, tokenize, usable_seeds
 from pipeline.stages.vectorize import filters_for_size, vectorize
 from pipeline.stages.weigh import weigh
 from pipeline.types import (
@@ -143,7 +143,7 @@ def prepare(config: Config, stages: Stages) -> Prepared:
         if filters != config.vectorize:  # the effective values, in the manifest beside the configured ones
             counts |= {"no_below": filters.no_below, "no_above": filters.no_above}
         check_vocabulary(tokenized, kept, vectors, filters)
-    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
+    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize), vectors.terms)
     return Prepared(lexicon, documents, boilerplate, paragraphs, tokenized, theme_terms, kept, vectors, files)
 
 
@@ -253,7 +253,7 @@ def run(
             **weighed,
             "topics.csv": artifacts.topic_table(topic_model, labels, display),
             "lexicon_coverage.csv": artifacts.coverage_table(
-                lexicon.themes, theme_terms, evidence, kept, seed_spellings(lexicon, build_analyzer(config.tokenize))
+                usable_seeds(lexicon, vectors.terms), theme_terms, evidence, kept, seed_spellings(lexicon, build_analyzer(config.tokenize))
             ),
             "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, used_terms, evidence, display),
             **stability_tables,

@@ -41,6 +41,7 @@ class Document:
     # False when `title` is only a table row's first line, shown for want of a title column: such a line is
     # text (a post's opening sentence, a short item's only line), not a heading for the cleaner to drop.
     title_is_heading: bool = True
+    language: str = "en"  # "en" or "zh" (ingest.language, or detected): which cleaning rules and word counts apply
     # Later inputs with the same sha256. Every input is a row a user will look up (a labeled data set's
     # duplicates included), but fitting the models on a text twice would count it twice.
     copies: tuple[DocumentCopy, ...] = ()

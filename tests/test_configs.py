@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -26,7 +27,17 @@ SPEECH = (
 def corpus_for(name: str, folder: Path) -> Path:
     """A folder the config can read: UN-style file names for the UN configs, sample articles for the others."""
     folder.mkdir()
-    if name.startswith("ungdc"):
+    if name.startswith("cn-policy"):
+        reports = [
+            {"title": f"{year}年政府工作报告", "year": str(year), "content": f"各位代表：\n\n一、{year}年工作回顾\n\n{text}"}
+            for year, text in [
+                (1990, "加强国际合作，推动对外开放，世界各国互利共赢。\n\n数字经济和电子商务带动企业发展。"),
+                (2000, "网络安全和数据安全事关国家安全。\n\n数字经济快速发展，产业数字化水平提高。"),
+                (2010, "科技创新和人工智能取得突破，核心技术攻关加快。\n\n网络安全保障能力增强。"),
+            ]
+        ]
+        (folder / "reports.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in reports), encoding="utf-8")
+    elif name.startswith("ungdc"):
         for index, (country, year) in enumerate([("USA", 1995), ("CHN", 1996), ("FRA", 2005), ("BRA", 2010)]):
             (folder / f"{country}_{50 + index}_{year}.txt").write_text(SPEECH * (index + 2), encoding="utf-8")
     else:
@@ -36,7 +47,7 @@ def corpus_for(name: str, folder: Path) -> Path:
 
 
 def test_every_shipped_config_is_tested():
-    assert {"default.toml", "example.toml", "ungdc.toml", "ungdc-scale.toml"} <= set(CONFIGS)
+    assert {"default.toml", "example.toml", "ungdc.toml", "ungdc-scale.toml", "cn-policy.toml"} <= set(CONFIGS)
 
 
 @pytest.mark.parametrize("name", CONFIGS)

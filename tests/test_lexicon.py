@@ -39,7 +39,7 @@ def test_default_lexicon_is_the_bundled_file():
     lexicon = load_lexicon(LexiconConfig())
     table = tomllib.loads(default_lexicon_path().read_text(encoding="utf-8"))["themes"]
     assert lexicon.names == list(table)
-    assert lexicon.themes == {name: entry["seeds"] for name, entry in table.items()}
+    assert lexicon.themes == {name: entry["seeds"]["en"] + entry["seeds"]["zh"] for name, entry in table.items()}
     assert len(lexicon.names) >= 2
     for name in lexicon.names:
         assert name not in RESERVED_NAMES
@@ -113,3 +113,18 @@ def test_lexicon_file_without_themes_table(tmp_path):
 def test_seeds_must_be_a_list_of_strings(tmp_path):
     path = write_lexicon(tmp_path, "[themes.ports]\nseeds = [1, 2]\n")
     assert "themes.ports.seeds must be a list of strings" in lexicon_error(LexiconConfig(path=str(path)))
+
+
+def test_seeds_may_be_given_per_language_and_a_file_may_hold_one_language(tmp_path):
+    path = write_lexicon(
+        tmp_path,
+        '[themes.ports]\nseeds.zh = ["港口", "集装箱船"]\n\n[themes.farming]\nseeds.en = ["crop"]\nseeds.zh = ["粮食"]\n',
+    )
+    lexicon = load_lexicon(LexiconConfig(path=str(path)))
+    assert lexicon.themes == {"ports": ["港口", "集装箱船"], "farming": ["crop", "粮食"]}
+
+
+def test_an_unknown_seed_language_is_refused(tmp_path):
+    path = write_lexicon(tmp_path, '[themes.ports]\nseeds.fr = ["port"]\n')
+    message = lexicon_error(LexiconConfig(path=str(path)))
+    assert "themes.ports.seeds" in message and "'fr'" in message and "en or zh" in message

@@ -61,7 +61,9 @@ def infer(run_dir: Path, paths: list[str], out_dir: Path | None = None) -> Infer
         seed_theme=saved.seed_themes,
     )
     labels = TopicLabels(theme=saved.topic_themes, score=[], top_terms=[], tfidf_terms=[])
-    evidence = evidence_counts(tokenized, vectors, seed_terms(saved.lexicon, build_analyzer(config.tokenize)))
+    evidence = evidence_counts(
+        tokenized, vectors, seed_terms(saved.lexicon, build_analyzer(config.tokenize), vectors.terms)
+    )
     if saved.theme_model is not None and saved.theme_model.log_phi.shape[1] != len(evidence.terms):
         raise InputError(f"{saved.path}: models/learned/ does not match the run's vocabulary and lexicon")
     # A run that learned nothing (no seed in its corpus) must not learn from the new documents either.

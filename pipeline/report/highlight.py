@@ -6,20 +6,16 @@ matches the term "regulation" and "rule of law" matches "rule law" (its stopword
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from html import escape
 
-from pipeline.stages.tokenize import PHRASE_JOIN, WORD_PATTERN, Analyzer, join_phrases
-
-# The tokenizer's words, found case-insensitively in the original text so that offsets stay exact.
-_WORD = re.compile(WORD_PATTERN, re.IGNORECASE)
+from pipeline.stages.tokenize import PHRASE_JOIN, Analyzer, join_phrases, word_spans
 
 
 def term_spans(text: str, terms: Iterable[str], analyzer: Analyzer) -> list[tuple[int, int]]:
     """[start, end) spans of `text` where one of `terms` (display forms) occurs; longest match first."""
     wanted = {tuple(token for token, _ in analyzer(term)) for term in terms} - {()}
-    words = [(m.start(), m.end(), pair[0]) for m in _WORD.finditer(text) for pair in analyzer(m.group())]
+    words = [(start, end, pair[0]) for start, end in word_spans(text) for pair in analyzer(text[start:end])]
     joined = join_phrases([token for _, _, token in words], {w for w in wanted if len(w) > 1})
     spans, i = [], 0
     for token in joined:

@@ -1,7 +1,8 @@
 """Clean: mark boilerplate lines with the reason they go. Nothing is deleted; offsets stay in the original text.
 
 Each rule is a small predicate over one line and its context, tried in a fixed order; the first that fires
-names the reason. Repetition is counted on a normalized form (lowercase, single spaces).
+names the reason. Repetition is counted on a normalized form (lowercase, single spaces). Chinese lines meet the same rules (their
+own metadata words, headings and full-width punctuation); their length in words is counted by characters.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from pipeline.config import CleanConfig
 from pipeline.errors import ConfigError
+from pipeline.stages.chinese import count_words
 from pipeline.stages.chunks import map_chunks
 from pipeline.types import Document, Line
 
@@ -21,26 +23,40 @@ _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 _LINE_BODY = re.compile(r"[^\r\n]+")  # a line without its ending (\r\n, \r or \n)
 _RELEASE = re.compile(
     r"^(?:release time|release date|publish(?:ed)? (?:time|date)|published|source|editor|responsible editor|"
-    r"editor in charge|author)\s*[:：]",
+    r"editor in charge|author|"
+    # Chinese page metadata, also after the page's leading date and time ("2024-03-05 09:30 来源：新华网").
+    r"(?:\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*)?"
+    r"(?:发布时间|发布日期|发布|时间|日期|来源|信息来源|文章来源|稿件来源|责任编辑|编辑|作者|审核|校对|监制))\s*[:：]",
     re.IGNORECASE,
 )
 _LEADING_DATE = re.compile(r"^date\s+\d{4}-\d{2}-\d{2}\s*", re.IGNORECASE)
 _BYLINE = re.compile(
-    r"\b(?:reporters?|correspondents?|journalists?|staff writers?)\b|^by\s+[A-Z]", re.IGNORECASE
+    r"\b(?:reporters?|correspondents?|journalists?|staff writers?)\b|^by\s+[A-Z]|"
+    # 本报记者 X, 通讯员 X, and agency datelines (新华社北京3月5日电).
+    r"记者|通讯员|特约撰稿人|^[（(]?新华社.{0,16}电",
+    re.IGNORECASE,
 )
 # "Photos from the summit ..." and "Images from Mars reveal ..." are headlines as often as captions: a caption
 # names its photographer ("Photo by", "courtesy") or labels itself ("Photo:", "(Photo/...").
 _CAPTION = re.compile(
     r"\b(?:photos?|pictures?|images?)\s+(?:by|courtesy)\b|\bthe (?:picture|photo|image) shows\b|"
-    r"^\(?(?:photo|picture|file photo)\s*[:：/(（]|\bphoto\s*/",
+    r"^\(?(?:photo|picture|file photo)\s*[:：/(（]|\bphoto\s*/|"
+    r"摄[）)]?$|^图为|图片来源|^[（(]?资料图",  # "记者 X 摄" (photo by), "图为……" (the picture shows)
     re.IGNORECASE,
 )
 # Em/en dashes or a double hyphen; a single "-" is a list bullet, not an attribution.
-_CAPTION_START = re.compile(r"^\(?(?:photos?|pictures?|file photo)\s*(?:by\b|courtesy\b|:|/)", re.IGNORECASE)
+_CAPTION_START = re.compile(
+    r"^\(?(?:photos?|pictures?|file photo)\s*(?:by\b|courtesy\b|:|/)|^[（(]?图[：:/]|^图为", re.IGNORECASE
+)
 _ATTRIBUTION_LEAD = re.compile(r"^(?:(?:[—–―]\s*){1,4}|-{2,}\s*)")
 _ATTRIBUTION_BODY = re.compile(
-    r"^(?:on|in|at|from)\b|\b(?:speech|letter|remarks|report|instructions?|message|address|talk|article)\b",
+    r"^(?:on|in|at|from)\b|\b(?:speech|letter|remarks|report|instructions?|message|address|talk|article)\b|"
+    r"^\d{4}年|讲话|致信|贺信|指示|批示|报告|文章|发言|谈话|会议上|时指出|时强调",
     re.IGNORECASE,
+)
+# Numbered Chinese section headings: 一、 (一) （一） 第一章 第二节 第三部分.
+_ZH_NUMBERED_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十百零]+[、．.]|[（(][一二三四五六七八九十百零\d]+[）)]|第[一二三四五六七八九十百零\d]+[章节部分篇编])"
 )
 # A sentence or quoted sentence ends with one of these; headings usually end with none (or with a dash lead-in).
 _SENTENCE_END = re.compile(r"[.!?。！？;；:：\"”’')\]…]$")
@@ -123,7 +139,7 @@ def _lines_shared_across_documents(documents: list[Document], config: CleanConfi
     doc_frequency: Counter[str] = Counter()
     for doc in documents:
         norms = (normalize_line(doc.text[start:end]) for start, end in split_lines(doc.text))
-        doc_frequency.update({norm for norm in norms if norm.count(" ") >= 2})
+        doc_frequency.update({norm for norm in norms if count_words(norm) >= 3})
     return frozenset(norm for norm, count in doc_frequency.items() if count >= config.min_documents)
 
 
@@ -158,7 +174,7 @@ def _clean_document(doc: Document, rules: Rules, shared: frozenset[str], enabled
             doc=doc,
             text=doc.text[start:end],
             norm=norm,
-            words=norm.count(" ") + 1 if norm else 0,
+            words=count_words(norm),
             isolated=blank_gap[i] and blank_gap[i + 1],
             title_norm=title_norm,
             repeats_in_doc=in_doc[norm],
@@ -269,7 +285,10 @@ def _active_rules(config: CleanConfig) -> Rules:
         (
             "heading",
             config.heading,
-            lambda c: c.isolated and c.words <= config.heading_max_words and not ends_sentence(c.text),
+            # A numbered Chinese heading is one even inside a run of lines without blank ones between.
+            lambda c: (c.isolated or bool(_ZH_NUMBERED_HEADING.match(c.text)))
+            and c.words <= config.heading_max_words
+            and not ends_sentence(c.text),
         ),
         ("pattern", bool(config.extra_patterns), lambda c: bool(any_pattern(c.text))),
     ]

@@ -25,6 +25,7 @@ from pathlib import Path
 from pipeline.config import IngestConfig
 from pipeline.stages.decoding import FALLBACK_ENCODINGS, binary_kind, decode, decode_counted  # noqa: F401 - re-exported
 from pipeline.errors import InputError, PipelineWarning
+from pipeline.stages.chinese import detect_language
 from pipeline.types import Document, DocumentCopy
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
@@ -64,7 +65,12 @@ def ingest(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Documen
         first = f": {skips[0]}" if skips else ""
         more = f" (and {len(skips) - 1} more, see the warnings)" if len(skips) > 1 else ""
         raise InputError(f"ingest.path: none of the {len(files)} input file(s) holds text to analyse{first}{more}")
-    return _merge_duplicates(_unique_ids(documents))
+    return _merge_duplicates(_unique_ids(_with_languages(documents, config.language)))
+
+
+def _with_languages(documents: list[Document], language: str) -> list[Document]:
+    """Each document with its language: the configured one, or detected from its own text ("auto")."""
+    return [replace(d, language=detect_language(d.text) if language == "auto" else language) for d in documents]
 
 
 def input_files(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Path]:

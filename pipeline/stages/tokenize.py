@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.config import TokenizeConfig
+from pipeline.stages.chinese import HAN_RUN, chinese_stopwords, has_han, segment_han, segment_spans, to_simplified
 from pipeline.stages.sequences import join_pairs, learn_phrases
 from pipeline.stages.chunks import map_chunks
 from pipeline.types import Lexicon, Paragraph, ProgressHook, TokenSequence, Tokenized
@@ -29,6 +30,7 @@ WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
 # one long paragraph (a 50 MB file without line breaks) failed on a busy machine; it is also twice as slow.
 # This pattern is linear.
 _WORD = re.compile(WORD_PATTERN)
+_WORD_ANY_CASE = re.compile(WORD_PATTERN, re.IGNORECASE)
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings and titles: they are not content but say what the section
 # (heading) or the whole document (title: a news headline) is about.
@@ -67,12 +69,48 @@ def build_normalizer(method: str) -> Callable[[str], str]:
     return lambda word: word
 
 
+def find_words(text: str) -> list[str]:
+    """The words of a text, lowercased: English words by the word pattern, runs of Han characters by jieba."""
+    lowered = text.lower()
+    if not has_han(lowered):
+        return _WORD.findall(lowered)
+    words: list[str] = []
+    position = 0
+    for run in HAN_RUN.finditer(lowered):
+        words.extend(_WORD.findall(lowered, position, run.start()))
+        words.extend(segment_han(run.group()))
+        position = run.end()
+    words.extend(_WORD.findall(lowered, position))
+    return words
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word `find_words` finds, as offsets into `text` itself (not a lowercased copy)."""
+    if not has_han(text):
+        return [m.span() for m in _WORD_ANY_CASE.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for run in HAN_RUN.finditer(text):
+        spans.extend(m.span() for m in _WORD_ANY_CASE.finditer(text, position, run.start()))
+        spans.extend(segment_spans(run.group(), run.start()))
+        position = run.end()
+    spans.extend(m.span() for m in _WORD_ANY_CASE.finditer(text, position))
+    return spans
+
+
 def build_word_normalizer(config: TokenizeConfig) -> Callable[[str], tuple[str, str] | None]:
-    """lowercase word -> (token, displayed word), or None for a stopword, number or short word."""
+    """lowercase word -> (token, displayed word), or None for a stopword, number or short word.
+
+    A Chinese word's token is its Simplified form (Traditional text matches Simplified seeds); it is shown as written.
+    """
     stopwords = frozenset().union(*(stopword_list(s) for s in config.stopwords), (w.lower() for w in config.extra_stopwords))
+    zh_stopwords = frozenset().union(*(chinese_stopwords(s) for s in config.stopwords_zh), map(to_simplified, stopwords))
     normalize = build_normalizer(config.normalize)
 
     def word_to_pair(word: str) -> tuple[str, str] | None:
+        if has_han(word):
+            token = to_simplified(word)
+            return None if len(token) < config.min_length_zh or token in zh_stopwords else (token, word)
         # The possessive "'s" is cut from both the token and the displayed word.
         if word.endswith(("'s", "’s")):
             word = word[:-2]
@@ -93,7 +131,7 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
 
     def analyze(text: str) -> list[tuple[str, str]]:
         pairs = []
-        for word in _WORD.findall(text.lower()):
+        for word in find_words(text):
             if word not in memo_pairs:
                 memo_pairs[word] = word_to_pair(word)
             pair = memo_pairs[word]
@@ -104,18 +142,26 @@ def build_analyzer(config: TokenizeConfig) -> Analyzer:
     return analyze
 
 
-def seed_terms(lexicon: Lexicon, analyzer: Analyzer) -> dict[str, list[str]]:
-    """Each theme's seeds as corpus tokens: a phrase becomes its tokens joined by "_"; duplicates removed.
+def usable_seeds(lexicon: Lexicon, vocabulary: list[str] | None = None) -> dict[str, list[str]]:
+    """Each theme's seeds as written, without the Chinese ones when the `vocabulary` has no Chinese word: they
+    cannot occur, and would only add empty columns to the model (an English run stays as it was without them)."""
+    chinese_possible = vocabulary is None or any(map(has_han, vocabulary))
+    return {theme: [s for s in seeds if chinese_possible or not has_han(s)] for theme, seeds in lexicon.themes.items()}
+
+
+def seed_terms(lexicon: Lexicon, analyzer: Analyzer, vocabulary: list[str] | None = None) -> dict[str, list[str]]:
+    """Each theme's usable seeds as corpus tokens: a phrase becomes its tokens joined by "_"; duplicates removed.
 
     A multi-word seed that keeps a single token after stopword removal ("all countries" -> "country") is left
     out: the user asked for the phrase, and the lone word would be far less specific.
     """
     terms: dict[str, list[str]] = {}
-    for theme, seeds in lexicon.themes.items():
+    for theme, seeds in usable_seeds(lexicon, vocabulary).items():
         normalized = []
         for seed in seeds:
             tokens = [t for t, _ in analyzer(seed)]
-            if len(tokens) > 1 or (tokens and len(seed.split()) == 1):
+            words = len(find_words(seed)) if has_han(seed) else len(seed.split())
+            if len(tokens) > 1 or (tokens and words == 1):
                 normalized.append(PHRASE_JOIN.join(tokens))
         terms[theme] = list(dict.fromkeys(normalized))
     return terms
@@ -216,7 +262,7 @@ def tokenize_chunk(texts: list[str], config: TokenizeConfig) -> ChunkTokens:
     words: list[str] = []
     word_counts = np.zeros(len(texts) + 1, dtype=np.int64)
     for i, text in enumerate(texts):
-        found = _WORD.findall(text.lower())
+        found = find_words(text)
         words.extend(found)
         word_counts[i + 1] = len(found)
     codes = table.encode(words)

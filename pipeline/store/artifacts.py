@@ -250,6 +250,7 @@ def document_table(
             "title": [d.title for d in documents],
             "date": [d.date for d in documents],
             "source": [d.source for d in documents],
+            "language": [d.language for d in documents],
             "n_paragraphs": [kept[d.doc_id] for d in documents],
             "n_tokens": [tokens[d.doc_id] for d in documents],
         }
@@ -550,7 +551,10 @@ def write_manifest(
         "working_dir": os.getcwd(),
         "input_files": list(input_files),
         "inputs": [
-            {"doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text), "encoding": d.encoding}
+            {
+                "doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text),
+                "encoding": d.encoding, "language": d.language,
+            }
             for d in documents
         ],
         "stages": [

@@ -86,3 +86,42 @@ def test_a_screenshot_of_the_whole_page_is_taken(loaded):
 def test_the_page_prints_without_its_navigation(loaded):
     assert not loaded["nav_printed"]
     assert loaded["pdf"].startswith(b"%PDF") and len(loaded["pdf"]) > 50_000
+
+
+def test_a_chinese_report_renders_its_words_in_a_cjk_font(tmp_path):
+    """A run on Chinese text: the report loads offline, marks Chinese terms, and a CJK font draws them (glyphs of
+    full width, not the narrow boxes a browser falls back to without one)."""
+    import subprocess
+
+    from test_chinese_run import CHINESE, OVERRIDES  # noqa: PLC0415  (the Chinese corpus the run tests use)
+
+    from pipeline.config import load_config
+    from pipeline.runner import run
+
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    if not fonts.strip():
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk; .ci/run does it)")
+    corpus = tmp_path / "zh"
+    corpus.mkdir()
+    for name, text in CHINESE.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    config = load_config(None, [f'ingest.path="{corpus}"', f'output_dir="{tmp_path / "out"}"', *OVERRIDES])
+    report = run(config).run_dir / "report.html"
+    errors = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_context(offline=True).new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(report.as_uri(), wait_until="load")
+            marks = page.locator("article.theme mark").all_inner_texts()
+            size = page.evaluate(
+                "() => { const s = document.createElement('span'); s.style.fontSize = '20px';"
+                " s.textContent = '网络安全'; document.body.appendChild(s); const r = s.getBoundingClientRect();"
+                " return [r.width, r.height]; }"
+            )
+        finally:
+            browser.close()
+    assert errors == []
+    assert any("\u4e00" <= c <= "\u9fff" for mark in marks for c in mark)
+    assert size[0] >= 4 * 18  # four full-width glyphs of about 20 px each
