@@ -38,6 +38,13 @@ class InputError(PipelineError):
     exit_code = 1
 
 
+class DocumentMatchError(InputError):
+    """A gold file names a document that matches none, or several, of a run's documents: a usage error like a bad
+    key, since scoring any other document would be a silently wrong answer."""
+
+    exit_code = 2
+
+
 COUNTED_ACTIONS = ("skipped", "repaired", "copied")
 
 
