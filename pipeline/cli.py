@@ -24,6 +24,8 @@ config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
 app.add_typer(config_app, name="config")
 cache_app = typer.Typer(no_args_is_help=True, help="Manage the stage cache (outputs reused across runs).")
 app.add_typer(cache_app, name="cache")
+lexicon_app = typer.Typer(no_args_is_help=True, help="Audit and extend the theme lexicon from a run.")
+app.add_typer(lexicon_app, name="lexicon")
 
 err = Console(stderr=True, highlight=False)
 # Off a terminal rich would squeeze tables into 80 columns; logs and pipes read better with whole rows.
@@ -71,6 +73,7 @@ def run(
     with _errors_as_exit_codes(debug):
         # Imported here so `themes --help` stays quick, and inside the handler so Ctrl-C during import exits cleanly.
         from pipeline.runner import run as run_pipeline
+        from pipeline.store.audit import summary_lines as audit_lines
 
         overrides = _overrides(set_, input_path)
         if no_cache:
