@@ -88,3 +88,14 @@ def test_the_same_config_writes_the_same_audit_bytes(planted_corpus, runs_by_k, 
     first = runs_by_k[4][0]
     for name in ("uncovered_topics.csv", "summary.json"):
         assert (again / name).read_bytes() == (first / name).read_bytes(), name
+
+
+def test_themes_diff_of_two_k_shows_the_coverage_change(runs_by_k, tmp_path):
+    (run_2, _), (run_4, _) = runs_by_k[2], runs_by_k[4]
+    result = CliRunner().invoke(app, ["diff", str(run_2), str(run_4), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    assert "lexicon coverage: topics no theme's seeds reach:" in printed and "2 of 4 in B (50%)" in printed
+    summary = json.loads((tmp_path / "d" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["lexicon_coverage"]["b"] == {"uncovered_topic_share": pytest.approx(0.5, abs=0.05),
+                                                "n_uncovered_topics": 2, "n_topics": 4}  # fmt: skip
