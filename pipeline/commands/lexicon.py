@@ -126,10 +126,21 @@ def _new_themes(
         holding = [texts.str.contains(rf"\b{re.escape(t)}\b", regex=True) for t in terms]
         seeds = [SeedSuggestion(t, int(h.sum()), int(h.sum()), "") for t, h in zip(terms, holding)]
         hits = sum(h.astype(int) for h in holding)
-        best = hits.sort_values(ascending=False, kind="stable").index[:EXAMPLES]
-        examples = tuple(_excerpt(kept, i) for i in best if hits[i] > 0)
+        examples = tuple(_excerpt(kept, i) for i in _from_distinct_documents(kept, hits))
         result.append(ThemeSuggestion(name, "", [], seeds, int(row.topic), float(row.share), examples))
     return result
+
+
+def _from_distinct_documents(kept: pd.DataFrame, hits: pd.Series) -> list[int]:
+    """The paragraphs holding most of the seeds, one per document (two paragraphs of one post say less)."""
+    chosen, documents = [], set()
+    for i in hits[hits > 0].sort_values(ascending=False, kind="stable").index:
+        if kept.at[i, "doc_id"] not in documents:
+            chosen.append(i)
+            documents.add(kept.at[i, "doc_id"])
+        if len(chosen) == EXAMPLES:
+            break
+    return chosen
 
 
 def _theme_name(topic: int, word: str, taken: set[str]) -> str:
