@@ -24,6 +24,8 @@ config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
 app.add_typer(config_app, name="config")
 cache_app = typer.Typer(no_args_is_help=True, help="Manage the stage cache (outputs reused across runs).")
 app.add_typer(cache_app, name="cache")
+lexicon_app = typer.Typer(no_args_is_help=True, help="Audit and extend the theme lexicon from a run.")
+app.add_typer(lexicon_app, name="lexicon")
 
 err = Console(stderr=True, highlight=False)
 # Off a terminal rich would squeeze tables into 80 columns; logs and pipes read better with whole rows.
@@ -75,6 +77,7 @@ def run(
     with _errors_as_exit_codes(debug):
         # Imported here so `themes --help` stays quick, and inside the handler so Ctrl-C during import exits cleanly.
         from pipeline.runner import run as run_pipeline
+        from pipeline.store.audit import summary_lines as audit_lines
 
         overrides = _overrides(set_, input_path)
         if no_cache:
@@ -90,6 +93,7 @@ def run(
     )
     if s["theme_stability"]:
         out.print(_stability_line(s["theme_stability"], s["seeds"]), markup=False)
+    out.print("\n".join(audit_lines(s["lexicon_audit"])), markup=False)
 
 
 def _stability_line(stability: dict[str, float], seeds: int) -> str:
@@ -384,6 +388,30 @@ def _with_progress(command: Callable[..., T], config: Config, jobs: int, quiet: 
         return command(config, reporter, n_jobs=jobs)
     finally:
         reporter.close()
+
+
+@lexicon_app.command("suggest")
+def lexicon_suggest(
+    run_dir: RunDirArg,
+    out_path: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Where to write the lexicon TOML. Default: RUN_DIR/lexicon-suggested.toml."),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Propose seeds for each theme and new themes for uncovered topics, as a lexicon TOML to edit and re-run."""
+    with _errors_as_exit_codes(debug):
+        from pipeline.commands.lexicon import write_suggestions
+
+        path, suggestions = write_suggestions(run_dir, out_path)
+    added = sum(len(t.added) for t in suggestions if t.topic is None)
+    new = [t.name for t in suggestions if t.topic is not None]
+    out.print(
+        f"{added} seeds proposed for {sum(1 for t in suggestions if t.topic is None and t.added)} themes; "
+        f"{len(new)} new themes from uncovered topics{': ' + ', '.join(new) if new else ''}\n"
+        f"lexicon: {path}\nedit it, then: themes run --set lexicon.path={_toml_string(str(path))}",
+        markup=False,
+    )
 
 
 def _overrides(set_: Optional[list[str]], input_path: Optional[str]) -> list[str]:

@@ -41,6 +41,11 @@ class InputError(PipelineError):
 class MismatchError(PipelineError):
     """Inputs that are each readable but do not fit together (gold coded for other texts or other themes)."""
 
+
+class DocumentMatchError(InputError):
+    """A gold file names a document that matches none, or several, of a run's documents: a usage error like a bad
+    key, since scoring any other document would be a silently wrong answer."""
+
     exit_code = 2
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from pipeline.store import artifacts
+from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
 from pipeline.store.cache import SavedWarning, StageCache, stage_key, written_folders
 from pipeline.stages.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
 from pipeline.config import Config, LabelConfig
@@ -20,6 +21,7 @@ from pipeline.errors import PipelineWarning
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter, summarize_warnings
 from pipeline.report import write_report
+from pipeline.stages.audit import audit_lexicon, warn_about_coverage
 from pipeline.stages.clean import clean, shared_boilerplate
 from pipeline.stages.ingest import ingest, input_files
 from pipeline.stages.evidence import evidence_counts, seed_matrix
@@ -228,6 +230,13 @@ def run(
             after=["label"],
         )
         counts["themes"] = len(lexicon.names)
+    with stages.stage("audit") as counts:
+        audit = audit_lexicon(
+            topic_model, labels, vectors, evidence, weights.theme_terms or expanded, theme_terms, paragraphs, kept
+        )
+        warn_about_coverage(audit)
+        counts["uncovered_topics"] = sum(not t.covered for t in audit.topics)
+        counts["seed_token_share"] = f"{audit.seed_token_share:.3f}"
     stability_tables: dict[str, Any] = {}
     stability_scores: dict[str, float] = {}
     if len(replicates) > 1:
@@ -248,13 +257,16 @@ def run(
         used_terms = weights.theme_terms or expanded
         shown = [t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms]
         shown += artifacts.theme_terms_shown(used_terms, evidence.terms)
+        shown += [t for topic in audit.topics for t, _ in topic.top_terms]
         weighed, display = weight_tables(documents, paragraphs, tokenized, vectors, weights, config, shown=shown)
+        lexicon_audit = audit_summary(audit, display)
         tables = {
             **weighed,
             "topics.csv": artifacts.topic_table(topic_model, labels, display),
             "lexicon_coverage.csv": artifacts.coverage_table(
                 usable_seeds(lexicon, vectors.terms), theme_terms, evidence, kept, seed_spellings(lexicon, build_analyzer(config.tokenize))
             ),
+            "uncovered_topics.csv": uncovered_topics_table(audit, display),
             "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, used_terms, evidence, display),
             **stability_tables,
         }
@@ -265,6 +277,7 @@ def run(
         with folder:
             for name, frame in tables.items():
                 artifacts.write_csv(frame, folder.path / name)
+            write_summary(folder.path, lexicon_audit)
             (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
             artifacts.save_models(folder.path, tokenized, vectors, topic_model)
             artifacts.save_for_infer(
@@ -283,7 +296,7 @@ def run(
             if config.report.enabled:
                 write_report(folder.path)
         run_dir = folder.final
-        counts["files"] = len(tables) + 3  # + config.toml, lexicon.toml, manifest.json
+        counts["files"] = len(tables) + 4  # + summary.json, config.toml, lexicon.toml, manifest.json
     summary = {
         "documents": len(documents),
         "paragraphs": len(paragraphs),
@@ -295,6 +308,7 @@ def run(
         "drop_reasons": _count_reasons(paragraphs),
         "seeds": len(replicates),
         "theme_stability": stability_scores,
+        "lexicon_audit": lexicon_audit,
         **artifacts.warning_summary(stages.records),
         "reused_stages": stages.reused,
         "cache": str(cache.directory) if cache.directory else "",

@@ -252,3 +252,31 @@ class ThemeStability:
     top_terms_agreement: np.ndarray  # mean Jaccard overlap of the profiles' top terms over replicate pairs
     topic_stability: np.ndarray  # mean aligned stability of the first replicate's topics with this theme (NaN: none)
     mean_interval: np.ndarray  # mean width of the theme's document-weight interval
+
+
+@dataclass(frozen=True)
+class TopicAudit:
+    """One topic as the lexicon audit sees it: its share of the kept tokens, whether the seeds reach it, and the
+    theme whose terms are nearest to it."""
+
+    topic: int
+    share: float  # of the kept tokens' topic mass
+    seed_mass: float  # topic probability mass on all themes' seeds together
+    covered: bool
+    theme: str  # the label the run gave it ("unlabeled" when none)
+    top_terms: list[tuple[str, float]]
+    nearest_theme: str
+    similarity: float  # cosine of the topic's term distribution and the nearest theme's term weights
+
+
+@dataclass(frozen=True)
+class LexiconAudit:
+    """How much of the corpus the lexicon covers, by tokens and by topics, and what each theme's evidence is."""
+
+    kept_paragraphs: int
+    seed_token_share: float  # kept tokens that are seed occurrences
+    evidence_token_share: float  # kept tokens of any term with theme weight (seeds and learned words)
+    seeded_paragraph_share: float  # kept paragraphs with at least one seed
+    uncovered_topic_share: float  # topic mass in topics the seeds do not reach
+    topics: list[TopicAudit]
+    evidence_shapes: dict[str, dict[str, float]]  # theme -> shape ("name", "email", "host", "number") -> share

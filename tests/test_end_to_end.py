@@ -17,7 +17,7 @@ from pipeline.lexicon import load_lexicon
 from pipeline.runner import run
 from pipeline.stages.ingest import sample_corpus_dir
 
-CSV_FILES = ("paragraphs.csv", "documents.csv", "topics.csv", "lexicon_coverage.csv")
+CSV_FILES = ("paragraphs.csv", "documents.csv", "topics.csv", "lexicon_coverage.csv", "uncovered_topics.csv", "summary.json")
 CHART_FILES = ("charts/heatmap.svg", "charts/document_bars.svg", "charts/themes_over_time.svg")
 # Lines the sample repeats under its articles (news teasers) and page furniture: never kept text.
 BOILERPLATE_PREFIXES = (

@@ -17,6 +17,7 @@ import pandas as pd
 from rich.table import Table
 
 from pipeline.store.artifacts import write_files, write_folder_manifest
+from pipeline.store.audit import read_audit
 from pipeline.errors import MismatchError
 from pipeline.store.read import load_run, load_run_config, load_topic_terms
 from pipeline.commands import similarity as stage
@@ -57,7 +58,20 @@ def diff(run_a: Path | str, run_b: Path | str, *, metric: str = "hellinger") -> 
     config = stage.config_changes(load_run_config(a.path), load_run_config(b.path))
     tables = {"documents.csv": documents, "themes.csv": themes, "topics.csv": topics, "config.csv": config}
     summary = _summary(a.documents, b.documents, a.labels, b.labels, tables, metric)
+    summary["lexicon_coverage"] = {"a": _coverage(a.path), "b": _coverage(b.path)}
     return RunDiff(run_a=a.path, run_b=b.path, tables=tables, summary={"run_a": a.run_id, "run_b": b.run_id} | summary)
+
+
+def _coverage(run_dir: Path) -> dict[str, Any] | None:
+    """The run's lexicon audit in brief: what changing K (or the lexicon) changes even when weights do not."""
+    audit = read_audit(run_dir)
+    if audit is None:
+        return None
+    return {
+        "uncovered_topic_share": audit["uncovered_topic_share"],
+        "n_uncovered_topics": len(audit["uncovered_topics"]),
+        "n_topics": len(audit["topics"]),
+    }
 
 
 def _summary(
@@ -127,6 +141,14 @@ def diff_report(run_diff: RunDiff) -> list[Table | str]:
         f"({s['topic_metric']} similarity mean {_show(s['mean_topic_similarity'])}, lowest "
         f"{_show(s['min_topic_similarity'])}); {s['n_topic_label_changes']} matched topic(s) changed theme"
     )
+    coverage = s.get("lexicon_coverage", {})
+    if coverage.get("a") and coverage.get("b"):
+        a, b = coverage["a"], coverage["b"]
+        topics_line += (
+            f"\nlexicon coverage: topics no theme's seeds reach: {a['n_uncovered_topics']} of {a['n_topics']} in A "
+            f"({a['uncovered_topic_share']:.0%} of topic mass), {b['n_uncovered_topics']} of {b['n_topics']} in B "
+            f"({b['uncovered_topic_share']:.0%}); see each run's uncovered_topics.csv"
+        )
     return [*lines, themes, topics_line, _topic_table(run_diff["topics"])]
 
 

@@ -22,7 +22,7 @@ from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from pipeline.store.artifacts import KEPT, write_csv, write_folder_manifest
-from pipeline.errors import InputError, PipelineError
+from pipeline.errors import DocumentMatchError, InputError, PipelineError
 from pipeline.store.read import load_run
 from pipeline.commands.evaluate_documents import document_headline, predict_documents
 from pipeline.commands.evaluate_fit import check_labels, check_spans, document_lengths
@@ -212,36 +212,40 @@ def evaluate(run_dir: Path, gold_path: Path) -> Evaluation:
 
 
 def match_documents(gold: list[GoldUnit], documents: pd.DataFrame, gold_path: Path, run_dir: Path) -> dict[str, str]:
-    """Gold `doc` -> run doc_id: by the file name of `source` (or its last folders and name, for a `doc` such as
-    "sport/001.txt"), else by doc_id equal to the file stem (or name)."""
-    by_name: dict[str, list[str]] = {}
-    source_of = dict(zip(documents["doc_id"], documents["source"]))
-    for doc_id, source in source_of.items():
-        by_name.setdefault(PurePath(source).name, []).append(doc_id)
+    """Gold `doc` -> run doc_id: by path suffix of `source` first ("sport/001.txt" only matches a source ending in
+    those folders and name), else by doc_id equal to the name or, for a bare file name, its stem; InputError names
+    an ambiguous or unmatched document."""
+    source_parts = {doc_id: _path_parts(source) for doc_id, source in zip(documents["doc_id"], documents["source"])}
     known_ids = set(documents["doc_id"])
     matched: dict[str, str] = {}
     for unit in gold:
         if unit.doc in matched:
             continue
-        candidates = by_name.get(unit.doc) or [d for d in (PurePath(unit.doc).stem, unit.doc) if d in known_ids][:1]
-        if not candidates and len(parts := PurePath(unit.doc).parts) > 1:
-            candidates = [
-                doc_id
-                for doc_id in by_name.get(parts[-1], [])
-                if PurePath(source_of[doc_id]).parts[-len(parts) :] == parts
-            ]
+        parts = _path_parts(unit.doc)
+        candidates = [doc_id for doc_id, source in source_parts.items() if parts and source[-len(parts) :] == parts]
+        if not candidates:
+            # A doc_id never stands for a file in a named folder: "sport/001.txt" falling back to the stem "001"
+            # would pick whichever folder's 001 was read first, which is the silent mismatch this refuses.
+            names = (unit.doc,) if len(parts) > 1 else (unit.doc, PurePath(unit.doc).stem)
+            candidates = [name for name in names if name in known_ids][:1]
         if len(candidates) > 1:
-            raise InputError(
+            raise DocumentMatchError(
                 f"{gold_path}:{unit.line}: doc '{unit.doc}' matches several documents of {run_dir} "
                 f"({', '.join(candidates)}); name it with its folder (e.g. 'sport/001.txt') or by doc_id"
             )
         if not candidates:
-            available = ", ".join(sorted(by_name)[:5]) + (", ..." if len(by_name) > 5 else "")
-            raise InputError(
+            names = sorted({source[-1] for source in source_parts.values() if source})
+            available = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            raise DocumentMatchError(
                 f"{gold_path}:{unit.line}: doc '{unit.doc}' is not among the documents of {run_dir} ({available})"
             )
         matched[unit.doc] = candidates[0]
     return matched
+
+
+def _path_parts(path: str) -> tuple[str, ...]:
+    """The folders and name of a path, whichever separator it was written with ("#row" of a table kept)."""
+    return tuple(part for part in str(path).replace("\\", "/").split("/") if part not in ("", "."))
 
 
 def check_offsets(gold: list[GoldUnit], paragraphs: pd.DataFrame, doc_ids: dict[str, str], gold_path: Path) -> None:

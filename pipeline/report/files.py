@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.store import artifacts
+from pipeline.store.audit import read_audit
 from pipeline.config import Config, load_config
 from pipeline.errors import InputError, PipelineError
 from pipeline.store.read import PARAGRAPH_COLUMNS, RunTables, load_run, read_run_csv, read_run_csv_parts
@@ -53,6 +54,7 @@ class RunArtifacts:
     sweep_name: str = ""  # how the report names the sweep: its folder's name
     # effects/charts/*.svg written by `themes effects`, by file name (the report shows them as they are)
     effect_charts: dict[str, str] = field(default_factory=dict)
+    audit: dict[str, Any] | None = None  # summary.json's lexicon audit (None for runs from before it existed)
 
     @property
     def themes(self) -> list[str]:
@@ -90,6 +92,7 @@ def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts
         sweep=_read_sweep(sweep_csv) if sweep_csv is not None else None,
         sweep_name=sweep_csv.resolve().parent.name if sweep_csv is not None else "",
         effect_charts=_effect_charts(run_dir / EFFECT_CHARTS_DIR),
+        audit=read_audit(run_dir),
     )
 
 

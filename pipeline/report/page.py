@@ -85,6 +85,7 @@ def build_report(run: RunArtifacts) -> Report:
         themes=_theme_sections(run, colors),
         topics=_topic_rows(run, colors),
         coverage=_coverage_rows(run, colors),
+        audit=run.audit,
         notes=_notes(run),
         sweep_name=run.sweep_name,
         effect_charts=[(f"effects/charts/{name}", Markup(svg)) for name, svg in run.effect_charts.items()],

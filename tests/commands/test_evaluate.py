@@ -363,3 +363,38 @@ def test_gold_as_csv_reads_offsets_and_accept_lists(run_dir, gold_path, tmp_path
     from_csv = evaluate(run_dir, tmp_path / "gold.csv").summary()
     from_jsonl = evaluate(run_dir, gold_path).summary()
     assert {k: v for k, v in from_csv.items() if k != "gold"} == {k: v for k, v in from_jsonl.items() if k != "gold"}
+
+
+@pytest.fixture
+def same_names_run(tmp_path: Path) -> Path:
+    """Two folders holding the same file names, with doc_ids as ingest gives them: the stem, then stem-2."""
+    docs = {name: [("Text.", "kept", "alpha")] for name in ("tech/001.txt", "sport/001.txt", "sport/002.txt")}
+    run = make_run(tmp_path / "same", docs, {"tech/001.txt": [0.1, 0.9, 0.0], "sport/001.txt": [0.9, 0.1, 0.0],
+                                            "sport/002.txt": [0.8, 0.2, 0.0]})  # fmt: skip
+    ids = {"tech/001": "001", "sport/001": "001-2", "sport/002": "002"}
+    for name in ("documents.csv", "paragraphs.csv"):
+        frame = pd.read_csv(run / name, keep_default_na=False, dtype={"doc_id": str})
+        frame.assign(doc_id=frame["doc_id"].map(ids)).to_csv(run / name, index=False)
+    return run
+
+
+def test_a_folder_and_name_matches_by_path_suffix_never_a_same_numbered_file_elsewhere(same_names_run, tmp_path):
+    gold = write_gold(tmp_path / "g.jsonl", [{"doc": "sport/001.txt", "primary": "alpha"},
+                                             {"doc": "corpus/tech/001.txt", "primary": "beta"},
+                                             {"doc": "002.txt", "primary": "alpha"}])  # fmt: skip
+    units = evaluate(same_names_run, gold).units
+    assert units["doc_id"].tolist() == ["001-2", "001", "002"]
+    assert units["correct"].all()
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [("001.txt", "'001.txt' matches several documents"), ("news/001.txt", "'news/001.txt' is not among the documents"),
+     ("other/sport/001.txt", "'other/sport/001.txt' is not among")],
+)  # fmt: skip
+def test_an_ambiguous_or_unmatched_document_is_a_one_line_error_naming_it(same_names_run, tmp_path, doc, message):
+    gold = write_gold(tmp_path / "g.jsonl", [{"doc": "sport/002.txt", "primary": "alpha"}, {"doc": doc, "primary": "a"}])
+    result = CliRunner().invoke(app, ["evaluate", str(same_names_run), "--gold", str(gold), "--out", str(tmp_path / "e")])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split()) and "g.jsonl:2" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "e").exists()

@@ -183,3 +183,13 @@ def test_report_can_be_turned_off(tiny_corpus_dir, tiny_run_overrides, tmp_path)
                  f"output_dir={toml_string(tmp_path)}"]
     run_dir = run(load_config(None, overrides)).run_dir
     assert not (run_dir / "report.html").exists() and not (run_dir / "charts").exists()
+
+
+def test_the_lexicon_audit_section_shows_when_summary_json_exists(html, run_copy):
+    assert "What the lexicon does not cover" in html and "0 of 10 topics" in html
+    (run_copy / "summary.json").unlink()  # a run folder from before the audit
+    assert invoke("report", run_copy).exit_code == 0
+    assert "What the lexicon does not cover" not in (run_copy / "report.html").read_text(encoding="utf-8")
+    (run_copy / "summary.json").write_text('{"lexicon_audit": []}', encoding="utf-8")
+    result = invoke("report", run_copy)
+    assert result.exit_code == 1 and "summary.json: expected a lexicon_audit object" in " ".join(result.output.split())

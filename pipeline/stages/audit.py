@@ -1,0 +1,227 @@
+"""Audit: how much of the corpus the lexicon covers, read off the topic model, and what its evidence is made of.
+
+The topic model sees the whole corpus while the lexicon sees only its seeds, so the topics the seeds do not
+reach are the parts of the corpus the lexicon has no word for. A topic counts as covered when the seeds of all
+themes together hold at least `COVERED_SEED_MASS` of its probability mass; its nearest theme is the one whose
+term weights (seeds and learned words) are most similar (cosine) to the topic's term distribution.
+
+Evidence shapes: a theme whose evidence comes mostly from personal names, e-mail addresses, host names or
+numbers has learned who posted, not what was said (mail headers and signatures of a corpus the lexicon does not
+fit). Each evidence term is classed by how it is written in the kept text: inside a word holding "@" (e-mail),
+inside a dotted name or URL (host), with a digit (number), capitalized mid-sentence nearly always (name).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+
+import numpy as np
+
+from pipeline.errors import PipelineWarning
+from pipeline.stages.tokenize import PHRASE_JOIN
+from pipeline.types import (
+    EvidenceCounts, LexiconAudit, Paragraph, ThemeTerms, TopicAudit, TopicLabels, TopicModel, Vectors,
+)
+
+# A topic of a fitting lexicon puts several percent of its mass on seeds (a theme's ~50 seeds among thousands of
+# terms); below 2 % the seeds are chance occurrences of general words ("law", "use") in an unrelated topic.
+COVERED_SEED_MASS = 0.03
+# Most of the corpus in topics no seed reaches: the lexicon describes another corpus.
+LOW_COVERAGE_TOPIC_MASS = 0.5
+# Topics of fewer paragraphs are too noisy to say what the corpus is about (a test corpus, a short report).
+MIN_AUDITED_PARAGRAPHS = 50
+# A theme's evidence "mostly" from names, addresses, hosts or numbers.
+SUSPECT_EVIDENCE_SHARE = 0.5
+# Evidence terms classed per theme (the heaviest; the long tail weighs little) and occurrences read per term.
+SHAPE_TERMS = 20
+SHAPE_OCCURRENCES = 200
+# Capitalized in at least this share of its occurrences not starting a sentence (two at least): a proper name.
+NAME_CAPITALIZED = 0.9
+SHAPES = ("name", "email", "host", "number")
+
+_WORD = re.compile(r"\w(?:[\w'’-]*\w)?")
+_CHUNK_TAIL = re.compile(r"\S*\Z")
+_CHUNK_HEAD = re.compile(r"\S*")
+_HOST = re.compile(r"(?:://|www\.|[a-z0-9-]+\.[a-z0-9-]+\.[a-z]{2,}|[a-z0-9-]+\.(?:com|edu|org|net|gov|mil)\b)", re.I)
+
+
+def audit_lexicon(
+    topic_model: TopicModel,
+    labels: TopicLabels,
+    vectors: Vectors,
+    evidence: EvidenceCounts,
+    theme_terms: ThemeTerms,
+    seeds: dict[str, list[str]],
+    paragraphs: list[Paragraph],
+    kept: list[bool],
+) -> LexiconAudit:
+    """Coverage of the kept tokens and of the topics by the lexicon, and each theme's evidence shapes."""
+    rows = np.flatnonzero(kept)
+    counts = evidence.counts[rows]
+    term_totals = np.asarray(counts.sum(axis=0)).ravel()
+    n_vocabulary = len(vectors.terms)
+    kept_tokens = float(term_totals[:n_vocabulary].sum()) or 1.0
+    column = {t: j for j, t in enumerate(evidence.terms)}
+    seed_columns = sorted({column[t] for terms in seeds.values() for t in terms if t in column})
+    has_weight = theme_terms.weights.sum(axis=1) > 0
+    paragraph_seeds = np.asarray(counts[:, seed_columns].sum(axis=1)).ravel() if seed_columns else np.zeros(len(rows))
+    topics = _topic_audits(topic_model, labels, vectors, theme_terms, list(seeds), seed_columns, rows)
+    return LexiconAudit(
+        kept_paragraphs=len(rows),
+        seed_token_share=float(term_totals[seed_columns].sum()) / kept_tokens,
+        evidence_token_share=float(term_totals[has_weight].sum()) / kept_tokens,
+        seeded_paragraph_share=float((paragraph_seeds > 0).mean()) if len(rows) else 0.0,
+        uncovered_topic_share=float(sum(t.share for t in topics if not t.covered)),
+        topics=topics,
+        evidence_shapes=evidence_shapes(theme_terms, term_totals, evidence, list(seeds), paragraphs, rows),
+    )
+
+
+def _topic_audits(
+    topic_model: TopicModel,
+    labels: TopicLabels,
+    vectors: Vectors,
+    theme_terms: ThemeTerms,
+    themes: list[str],
+    seed_columns: list[int],
+    rows: np.ndarray,
+) -> list[TopicAudit]:
+    n_vocabulary = len(vectors.terms)
+    tokens = np.asarray(vectors.counts[rows].sum(axis=1)).ravel()
+    mass = tokens @ topic_model.doc_topic[rows]
+    share = mass / mass.sum() if mass.sum() > 0 else mass
+    in_vocabulary = [j for j in seed_columns if j < n_vocabulary]
+    seed_mass = topic_model.topic_term[:, in_vocabulary].sum(axis=1)
+    weights = theme_terms.weights[:n_vocabulary]
+    norms = np.linalg.norm(topic_model.topic_term, axis=1)[:, None] * np.linalg.norm(weights, axis=0)[None, :]
+    similarity = np.divide(topic_model.topic_term @ weights, norms, out=np.zeros_like(norms), where=norms > 0)
+    audits = []
+    for k in range(len(share)):
+        nearest = int(np.argmax(similarity[k])) if themes else -1
+        audits.append(
+            TopicAudit(
+                topic=k,
+                share=float(share[k]),
+                seed_mass=float(seed_mass[k]),
+                covered=bool(seed_mass[k] >= COVERED_SEED_MASS),
+                theme=labels.theme[k],
+                top_terms=labels.top_terms[k],
+                nearest_theme=themes[nearest] if nearest >= 0 else "",
+                similarity=float(similarity[k, nearest]) if nearest >= 0 else 0.0,
+            )
+        )
+    return audits
+
+
+def evidence_shapes(
+    theme_terms: ThemeTerms,
+    term_totals: np.ndarray,
+    evidence: EvidenceCounts,
+    themes: list[str],
+    paragraphs: list[Paragraph],
+    rows: np.ndarray,
+) -> dict[str, dict[str, float]]:
+    """Per theme: the share of its evidence mass (weight x occurrences in kept text) held by each suspect shape.
+    Seeds are never suspect: a user who seeds "Israel" or "NHL" means the name."""
+    mass = theme_terms.weights * term_totals[:, None]
+    heaviest = {
+        j: [int(i) for i in np.lexsort((np.arange(mass.shape[0]), -mass[:, j]))[:SHAPE_TERMS] if mass[i, j] > 0]
+        for j in range(len(themes))
+    }
+    candidates = {evidence.terms[i] for terms in heaviest.values() for i in terms}
+    shape_of = term_shapes(candidates, (paragraphs[r].text for r in rows.tolist()))
+    result = {}
+    for j, theme in enumerate(themes):
+        total = float(mass[:, j].sum())
+        shares = dict.fromkeys(SHAPES, 0.0)
+        for i in heaviest[j]:
+            if not theme_terms.is_seed[i, j] and (shape := shape_of.get(evidence.terms[i], "")) and total > 0:
+                shares[shape] += float(mass[i, j]) / total
+        result[theme] = shares
+    return result
+
+
+def term_shapes(terms: set[str], texts) -> dict[str, str]:
+    """Each term's shape ("name", "email", "host", "number" or "") from its occurrences in `texts`; a phrase is
+    an address when a word of it is one, a name when all its words are ("reggie leach"), else a number when one
+    of its words is."""
+    words = {w for t in terms for w in t.split(PHRASE_JOIN) if w}
+    shapes = _word_shapes(words, texts)
+    for term in terms:
+        parts = [shapes.get(w, "") for w in term.split(PHRASE_JOIN)]
+        for shape in ("email", "host"):
+            if shape in parts:
+                shapes[term] = shape
+                break
+        else:
+            if parts and all(p == "name" for p in parts):
+                shapes[term] = "name"
+            elif "number" in parts:
+                shapes[term] = "number"
+    return shapes
+
+
+def _word_shapes(words: set[str], texts) -> dict[str, str]:
+    shapes = {t: "number" for t in words if any(c.isdigit() for c in t)}
+    words = words - set(shapes)
+    if not words:
+        return shapes
+    seen: dict[str, Counter[str]] = {t: Counter() for t in words}
+    for text in texts:
+        for found in _WORD.finditer(text):
+            word = found.group().lower()
+            if word not in seen or sum(seen[word].values()) >= SHAPE_OCCURRENCES:
+                continue
+            # The whitespace-delimited chunk holding the word: "jd@cs.cmu.edu", "(Gerald", "www.nasa.gov".
+            head = _CHUNK_TAIL.search(text, max(0, found.start() - 80), found.start())
+            chunk_start = head.start() if head else found.start()
+            tail = _CHUNK_HEAD.match(text, found.end(), found.end() + 80)
+            chunk = text[chunk_start : tail.end() if tail else found.end()]
+            seen[word][_occurrence_shape(chunk, found.start() - chunk_start, text, chunk_start)] += 1
+    for word, classes in seen.items():
+        total = sum(classes.values())
+        if not total:
+            continue
+        address = classes["email"] + classes["host"]
+        if address / total >= SUSPECT_EVIDENCE_SHARE:
+            shapes[word] = "email" if classes["email"] >= classes["host"] else "host"
+        elif (mid := total - classes["start"]) >= 2 and classes["upper"] / mid >= NAME_CAPITALIZED:
+            shapes[word] = "name"
+    return shapes
+
+
+def _occurrence_shape(chunk: str, at: int, text: str, chunk_start: int) -> str:
+    if "@" in chunk:
+        return "email"
+    if _HOST.search(chunk):
+        return "host"
+    if not chunk[at].isupper():
+        return "lower"
+    before = text[max(0, chunk_start - 8) : chunk_start].rstrip()
+    # A capital after a sentence end (or at the start of the paragraph) says nothing about a name.
+    return "start" if not before or before[-1] in ".!?:\"'>" else "upper"
+
+
+def warn_about_coverage(audit: LexiconAudit) -> None:
+    """PipelineWarnings when the lexicon covers little of the corpus or a theme's evidence is names, addresses,
+    hosts or numbers."""
+    uncovered = [t for t in audit.topics if not t.covered]
+    if audit.uncovered_topic_share >= LOW_COVERAGE_TOPIC_MASS and audit.kept_paragraphs >= MIN_AUDITED_PARAGRAPHS:
+        message = (
+            f"lexicon: covers little of the corpus: {audit.uncovered_topic_share:.0%} of the topic mass is in "
+            f"{len(uncovered)} of {len(audit.topics)} topics no theme's seeds reach, and seeds are "
+            f"{audit.seed_token_share:.1%} of the kept tokens; its theme weights describe another corpus. See "
+            "uncovered_topics.csv, or `themes lexicon suggest RUN_DIR` for seeds and themes to add"
+        )
+        warnings.warn(PipelineWarning(message, reason="low_coverage"))
+    for theme, shares in audit.evidence_shapes.items():
+        suspect = sum(shares.values())
+        if suspect >= SUSPECT_EVIDENCE_SHARE:
+            kinds = ", ".join(f"{shape} {share:.0%}" for shape, share in shares.items() if share > 0)
+            message = (
+                f"lexicon theme '{theme}': {suspect:.0%} of its evidence is names, e-mail addresses, hosts or numbers "
+                f"({kinds}), not words about the theme; see theme_terms.csv"
+            )
+            warnings.warn(PipelineWarning(message, reason="evidence_shape"))
