@@ -39,12 +39,9 @@ class InputError(PipelineError):
 
 
 class MismatchError(PipelineError):
-    """Inputs that are each readable but do not fit together (gold coded for other texts or other themes)."""
-
-
-class DocumentMatchError(InputError):
-    """A gold file names a document that matches none, or several, of a run's documents: a usage error like a bad
-    key, since scoring any other document would be a silently wrong answer."""
+    """Inputs that are each readable but do not fit together: gold coded for other texts or other themes, a gold
+    document that matches none or several of a run's documents, runs on different corpora. A usage error like a
+    bad key (exit 2), since scoring anything else would be a silently wrong answer."""
 
     exit_code = 2
 

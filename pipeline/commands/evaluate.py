@@ -22,7 +22,7 @@ from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from pipeline.store.artifacts import KEPT, write_csv, write_folder_manifest
-from pipeline.errors import DocumentMatchError, InputError, PipelineError
+from pipeline.errors import InputError, MismatchError, PipelineError
 from pipeline.store.read import load_run
 from pipeline.commands.evaluate_documents import document_headline, predict_documents
 from pipeline.commands.evaluate_fit import check_labels, check_spans, document_lengths
@@ -229,14 +229,14 @@ def match_documents(gold: list[GoldUnit], documents: pd.DataFrame, gold_path: Pa
             names = (unit.doc,) if len(parts) > 1 else (unit.doc, PurePath(unit.doc).stem)
             candidates = [name for name in names if name in known_ids][:1]
         if len(candidates) > 1:
-            raise DocumentMatchError(
+            raise MismatchError(
                 f"{gold_path}:{unit.line}: doc '{unit.doc}' matches several documents of {run_dir} "
                 f"({', '.join(candidates)}); name it with its folder (e.g. 'sport/001.txt') or by doc_id"
             )
         if not candidates:
             names = sorted({source[-1] for source in source_parts.values() if source})
             available = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-            raise DocumentMatchError(
+            raise MismatchError(
                 f"{gold_path}:{unit.line}: doc '{unit.doc}' is not among the documents of {run_dir} ({available})"
             )
         matched[unit.doc] = candidates[0]

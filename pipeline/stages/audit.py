@@ -208,7 +208,7 @@ def warn_about_coverage(audit: LexiconAudit) -> None:
     """PipelineWarnings when the lexicon covers little of the corpus or a theme's evidence is names, addresses,
     hosts or numbers."""
     uncovered = [t for t in audit.topics if not t.covered]
-    if audit.uncovered_topic_share >= LOW_COVERAGE_TOPIC_MASS and audit.kept_paragraphs >= MIN_AUDITED_PARAGRAPHS:
+    if audit.uncovered_topic_share > LOW_COVERAGE_TOPIC_MASS and audit.kept_paragraphs >= MIN_AUDITED_PARAGRAPHS:
         message = (
             f"lexicon: covers little of the corpus: {audit.uncovered_topic_share:.0%} of the topic mass is in "
             f"{len(uncovered)} of {len(audit.topics)} topics no theme's seeds reach, and seeds are "

@@ -188,7 +188,7 @@ def test_documents_match_by_doc_id_when_the_file_name_differs(tmp_path):
 
 def test_gold_document_missing_from_the_run_is_named(run_dir, tmp_path):
     rows = [*GOLD[:2], {**GOLD[0], "id": "q", "doc": "zzz.txt"}]
-    with pytest.raises(InputError, match=r"g\.jsonl:3: doc 'zzz\.txt' is not among the documents"):
+    with pytest.raises(MismatchError, match=r"g\.jsonl:3: doc 'zzz\.txt' is not among the documents"):
         evaluate(run_dir, write_gold(tmp_path / "g.jsonl", rows))
 
 
@@ -347,7 +347,7 @@ def test_whole_document_gold_matches_folder_and_name_and_prints_both_accuracies(
     assert 'accuracy 1.000 (2/2) when "other" may win' in printed
     units = pd.read_csv(tmp_path / "e" / "units.csv", keep_default_na=False)
     assert units["doc_id"].tolist() == ["sport/001", "tech/001"]
-    with pytest.raises(InputError, match="'001.txt' matches several documents"):
+    with pytest.raises(MismatchError, match="'001.txt' matches several documents"):
         evaluate(run, write_gold(tmp_path / "h.jsonl", [{"doc": "001.txt", "primary": "alpha"}]))
 
 

@@ -57,7 +57,8 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
         vocab = vocabulary.count_documents(segmented, vocab, config)
         counts["vocabulary"] = len(vocab.dictionary)
         counts["paragraphs_kept"] = vocab.dictionary.num_docs
-    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize))
+    # Chinese seeds count only where the vocabulary has Chinese words, as in the local runner.
+    theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize), list(vocab.dictionary.token2id))
     with stages.stage("model") as counts:
         topic_model, labels = topics.fit_lda(segmented, vocab, theme_terms, config)
         counts["topics"] = len(labels.theme)
