@@ -38,8 +38,8 @@ import pandas as pd
 from rich.table import Table
 
 import newsgroups as ng  # bench/newsgroups.py, beside this script
-from pipeline.config import load_config
-from pipeline.commands.evaluate import evaluate, load_gold, score_units
+from pipeline.commands.evaluate import evaluate, score_units
+from pipeline.commands.evaluate.gold import load_gold
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run as run_pipeline
 from pipeline.stages.weigh import OTHER

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from pipeline.store import artifacts
+from pipeline.store import artifacts, frames
 from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
 from pipeline.store.cache import SavedWarning, StageCache, stage_key, written_folders
 from pipeline.stages.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
@@ -247,27 +247,27 @@ def run(
                 replicates, replicate_labels, lexicon.names, n_tokens, alignment, weights, config.label.top_terms
             )
             stability_tables = {
-                "theme_stability.csv": artifacts.theme_stability_table(stability),
-                "topic_stability.csv": artifacts.topic_stability_table(alignment, labels),
-                "document_seeds.csv": artifacts.document_seeds_table(doc_ids, alignment.seeds, weights),
+                "theme_stability.csv": frames.theme_stability_table(stability),
+                "topic_stability.csv": frames.topic_stability_table(alignment, labels),
+                "document_seeds.csv": frames.document_seeds_table(doc_ids, alignment.seeds, weights),
             }
             stability_scores = dict(zip(stability.themes, stability.stability.tolist()))
             counts["themes_without_topic"] = int(np.isnan(stability.stability).sum())
     with stages.stage("write") as counts:
         used_terms = weights.theme_terms or expanded
         shown = [t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms]
-        shown += artifacts.theme_terms_shown(used_terms, evidence.terms)
+        shown += frames.theme_terms_shown(used_terms, evidence.terms)
         shown += [t for topic in audit.topics for t, _ in topic.top_terms]
         weighed, display = weight_tables(documents, paragraphs, tokenized, vectors, weights, config, shown=shown)
         lexicon_audit = audit_summary(audit, display)
         tables = {
             **weighed,
-            "topics.csv": artifacts.topic_table(topic_model, labels, display),
-            "lexicon_coverage.csv": artifacts.coverage_table(
+            "topics.csv": frames.topic_table(topic_model, labels, display),
+            "lexicon_coverage.csv": frames.coverage_table(
                 usable_seeds(lexicon, vectors.terms), theme_terms, evidence, kept, seed_spellings(lexicon, build_analyzer(config.tokenize))
             ),
             "uncovered_topics.csv": uncovered_topics_table(audit, display),
-            "theme_terms.csv": artifacts.theme_terms_table(lexicon.names, used_terms, evidence, display),
+            "theme_terms.csv": frames.theme_terms_table(lexicon.names, used_terms, evidence, display),
             **stability_tables,
         }
         config_hash = config.hash()
@@ -375,8 +375,8 @@ def weight_tables(
     display = surface_forms(paragraphs, tokenized, terms, config.tokenize)
     readable = replace(weights, paragraph_evidence=[readable_evidence(e, display) for e in weights.paragraph_evidence])
     tables = {
-        "paragraphs.csv": artifacts.paragraph_table(documents, paragraphs, tokenized, readable),
-        "documents.csv": artifacts.document_table(documents, paragraphs, tokenized, readable, doc_terms, display),
+        "paragraphs.csv": frames.paragraph_table(documents, paragraphs, tokenized, readable),
+        "documents.csv": frames.document_table(documents, paragraphs, tokenized, readable, doc_terms, display),
     }
     return tables, display
 

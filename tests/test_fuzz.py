@@ -22,7 +22,8 @@ from pipeline.cli import app
 from pipeline.config import CleanConfig, Config, IngestConfig, SegmentConfig, load_config, parse_override
 from pipeline.errors import ConfigError, InputError, PipelineWarning
 from pipeline.stages.clean import clean
-from pipeline.stages.ingest import binary_kind, decode, parse_file
+from pipeline.stages.decoding import binary_kind, decode
+from pipeline.stages.ingest import parse_file
 from pipeline.stages.segment import segment
 
 FUZZ = settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

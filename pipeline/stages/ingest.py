@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline.config import IngestConfig
-from pipeline.stages.decoding import FALLBACK_ENCODINGS, binary_kind, decode, decode_counted  # noqa: F401 - re-exported
+from pipeline.stages.decoding import FALLBACK_ENCODINGS, binary_kind, decode_counted
 from pipeline.errors import InputError, PipelineWarning
 from pipeline.stages.chinese import detect_language
 from pipeline.types import Document, DocumentCopy

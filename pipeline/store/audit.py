@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.store.artifacts import format_terms
+from pipeline.store.frames import format_terms
 from pipeline.types import LexiconAudit
 
 UNCOVERED_TOPIC_COLUMNS = ("topic", "share", "seed_mass", "theme", "nearest_theme", "similarity", "top_terms")

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from pipeline.commands import evaluate as evaluation_module
 from pipeline.cli import app
 from pipeline.errors import InputError, MismatchError, PipelineError
-from pipeline.commands.evaluate import evaluate, load_gold, load_run, write_evaluation
+from pipeline.commands.evaluate import evaluate, load_run, write_evaluation
+from pipeline.commands.evaluate.gold import load_gold
 
 LABELS = ["alpha", "beta", "other"]
 

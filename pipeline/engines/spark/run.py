@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from pipeline.store import artifacts
+from pipeline.store import artifacts, frames
 from pipeline.config import Config
 from pipeline.engines.spark import corpus, themes, topics, vocabulary
 from pipeline.engines.spark.session import partition_count, spark_session
@@ -84,7 +84,7 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
         )
         with folder:
             written = write_tables(tables, folder.path, parquet)
-            topic_table = artifacts.topic_table(topic_model, labels, vocab.surface)
+            topic_table = frames.topic_table(topic_model, labels, vocab.surface)
             artifacts.write_csv(topic_table, folder.path / "topics.csv")
             (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
             artifacts.write_manifest(

@@ -4,13 +4,9 @@ or a span outside the text the run read, would lower the scores without saying w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from pipeline.errors import MismatchError
+from pipeline.commands.evaluate.gold import GoldUnit
 from pipeline.store.read import RunTables, read_manifest
-
-if TYPE_CHECKING:
-    from pipeline.commands.evaluate import GoldUnit
 
 
 def check_labels(gold: list[GoldUnit], labels: list[str], gold_path: Path) -> None:

@@ -8,16 +8,12 @@ gold files that code off-topic documents "other".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
 from pipeline.store.read import RunTables
+from pipeline.commands.evaluate.gold import GoldUnit
 from pipeline.stages.weigh import OTHER
-
-if TYPE_CHECKING:
-    from pipeline.commands.evaluate import GoldUnit
 
 DOCUMENT_UNIT_COLUMNS = (
     "id", "doc", "doc_id", "primary", "accept", "predicted", "correct", "weight", "other",
