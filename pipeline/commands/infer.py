@@ -16,7 +16,8 @@ import numpy as np
 
 from pipeline.store import artifacts
 from pipeline.errors import InputError
-from pipeline.runner import NORMALIZED, weight_tables
+from pipeline.runner import NORMALIZED
+from pipeline.store.frames import weight_tables
 from pipeline.store.read import SavedRun, load_saved_run
 from pipeline.stages.clean import clean
 from pipeline.stages.evidence import evidence_counts

@@ -41,7 +41,8 @@ from pipeline.progress import Reporter, SilentReporter
 from pipeline.commands.recommend import Recommendation, recommend, selected_restarts
 from pipeline.report.figures import sweep_chart
 from pipeline.store.cache import StageCache
-from pipeline.runner import Prepared, Stages, prepare
+from pipeline.runner import Prepared, prepare
+from pipeline.stage_runner import Stages
 from pipeline.stages.model import fit_topics, replicate_seeds, seeded_term_ids
 from pipeline.types import Vectors
 

@@ -3,15 +3,20 @@ artifacts.py's job."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pipeline.config import Config
+from pipeline.stages.label import document_tfidf_terms
+from pipeline.stages.surface import evidence_terms, readable_evidence, surface_forms
 from pipeline.store.artifacts import KEPT, text_column
 from pipeline.types import (
     Document, DocumentCopy, EvidenceCounts, Paragraph, ThemeStability, ThemeTerms, ThemeWeights, TopicAlignment,
-    TopicLabels, TopicModel, Tokenized,
+    TopicLabels, TopicModel, Tokenized, Vectors,
 )
 
 
@@ -240,3 +245,30 @@ def document_seeds_table(doc_ids: list[str], seeds: list[int], weights: ThemeWei
     frame.insert(0, "seed", np.repeat(seeds, len(doc_ids)))
     frame.insert(0, "doc_id", doc_ids * len(seeds))
     return frame
+
+
+def weight_tables(
+    documents: list[Document],
+    paragraphs: list[Paragraph],
+    tokenized: Tokenized,
+    vectors: Vectors,
+    weights: ThemeWeights,
+    config: Config,
+    *,
+    shown: Iterable[str] = (),
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """paragraphs.csv and documents.csv as frames (a run and `themes infer` write the same schema), and the
+    display form of their terms and of the other `shown` ones (counted in one pass over the paragraphs)."""
+    rows_of: dict[str, list[int]] = {d.doc_id: [] for d in documents}
+    for i, p in enumerate(paragraphs):
+        if p.kept:
+            rows_of[p.doc_id].append(i)
+    doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.label.top_terms)
+    terms = {*shown, *(t for terms in doc_terms for t, _ in terms), *evidence_terms(weights.paragraph_evidence)}
+    display = surface_forms(paragraphs, tokenized, terms, config.tokenize)
+    readable = replace(weights, paragraph_evidence=[readable_evidence(e, display) for e in weights.paragraph_evidence])
+    tables = {
+        "paragraphs.csv": paragraph_table(documents, paragraphs, tokenized, readable),
+        "documents.csv": document_table(documents, paragraphs, tokenized, readable, doc_terms, display),
+    }
+    return tables, display

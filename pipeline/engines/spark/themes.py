@@ -19,6 +19,7 @@ from pipeline.stages.learn import apply_theme_model, background_of, fit_theme_mo
 from pipeline.stages.vectorize import apply_vocabulary
 from pipeline.stages.weigh import seed_evidence, weigh
 from pipeline.types import EvidenceCounts, ThemeModel, ThemeTerms, Tokenized, TokenSequence, TopicLabels, TopicModel, Vectors
+from pipeline.store.frames import weight_tables
 
 SUMS_SCHEMA = "term long, theme long, part long, value double"
 TABLES_SCHEMA = "kind string, part long, frame binary"
@@ -141,8 +142,6 @@ def weighed_tables(
 ) -> Any:
     """`weigh` per partition with the corpus's theme terms and learned model, then the runner's paragraph and
     document tables of each partition, pickled (kind "paragraphs" or "documents")."""
-    from pipeline.runner import weight_tables  # the runner imports this engine; the tables are its schema
-
     topic_term, labels = topics
 
     def tables(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
