@@ -1,4 +1,4 @@
-"""pipeline/cli.py through typer's CliRunner: `themes run`, `themes config show`, errors as one line + exit code."""
+"""pipeline/cli/ through typer's CliRunner: `themes run`, `themes config show`, errors as one line + exit code."""
 
 from __future__ import annotations
 
