@@ -15,10 +15,8 @@ import io
 import json
 import os
 import re
-import unicodedata
 import warnings
 from dataclasses import replace
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -26,21 +24,14 @@ from pipeline.config import IngestConfig
 from pipeline.stages.decoding import FALLBACK_ENCODINGS, binary_kind, decode_counted
 from pipeline.errors import InputError, PipelineWarning
 from pipeline.stages.chinese import detect_language
-from pipeline.types import Document, DocumentCopy
+from pipeline.stages.dates import LEADING_DATE, find_date, metadata_date
+from pipeline.stages.doc_ids import merge_duplicates, safe_id, unique_ids
+from pipeline.types import Document
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
 # The csv module refuses fields over 128 KiB by default; a long article in one cell is still text.
 _CSV_FIELD_LIMIT = 2**31 - 1
 _GLOB_CHARS = re.compile(r"[*?\[]")
-# Letters and digits of any script stay ("économie"); separators, spaces and ".." (traversal) do not.
-_UNSAFE_ID = re.compile(r"[^\w.-]+|\.{2,}")
-_RELEASE_TIME = re.compile(
-    r"^[ \t]*(?:release time|release date|published|publish time|date)[ \t]*[:：][ \t]*(?P<value>[^\r\n]+)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_LEADING_DATE = re.compile(r"^\s*date\s+(?P<value>\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
-_DATE_FORMATS = ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%Y/%m/%d", "%Y.%m.%d")
-_PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2}){0,2}$")
 
 
 def sample_corpus_dir() -> Path:
@@ -65,7 +56,7 @@ def ingest(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Documen
         first = f": {skips[0]}" if skips else ""
         more = f" (and {len(skips) - 1} more, see the warnings)" if len(skips) > 1 else ""
         raise InputError(f"ingest.path: none of the {len(files)} input file(s) holds text to analyse{first}{more}")
-    return _merge_duplicates(_unique_ids(_with_languages(documents, config.language)))
+    return merge_duplicates(unique_ids(_with_languages(documents, config.language)))
 
 
 def _with_languages(documents: list[Document], language: str) -> list[Document]:
@@ -80,8 +71,8 @@ def input_files(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Pa
 
 def ingest_all(configs: list[IngestConfig]) -> list[Document]:
     """`ingest` for each config (several paths with the same settings), ids made unique across them."""
-    documents = _unique_ids([doc for config in configs for doc in ingest(config)])
-    return _merge_duplicates(documents)
+    documents = unique_ids([doc for config in configs for doc in ingest(config)])
+    return merge_duplicates(documents)
 
 
 def _resolve_files(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Path]:
@@ -204,12 +195,12 @@ def _text_document(
     if pattern is not None and (match := pattern.search(path.name)):
         metadata = {k: v for k, v in match.groupdict().items() if v is not None}
     return Document(
-        doc_id=_safe_id(path.stem, str(path)),
+        doc_id=safe_id(path.stem, str(path)),
         title=first_line_title(text),
         source=str(path.resolve()),
         sha256=hashlib.sha256(data).hexdigest(),
         text=text,
-        date=find_date(text) or _metadata_date(metadata, config.date_field),
+        date=find_date(text) or metadata_date(metadata, config.date_field),
         metadata=metadata,
         encoding=encoding,
     )
@@ -242,12 +233,12 @@ def table_document(
     title = str(row.get(config.title_column, "")) if config.title_column else ""
     row_bytes = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
     return Document(
-        doc_id=_safe_id(doc_id, where) if doc_id else _safe_id(f"{stem}-{source.rsplit('#', 1)[-1]}"),
+        doc_id=safe_id(doc_id, where) if doc_id else safe_id(f"{stem}-{source.rsplit('#', 1)[-1]}"),
         title=title or first_line_title(text),
         source=source,
         sha256=hashlib.sha256(row_bytes).hexdigest(),
         text=text,
-        date=find_date(text) or _metadata_date(metadata, config.date_field),
+        date=find_date(text) or metadata_date(metadata, config.date_field),
         metadata=metadata,
         encoding=encoding,
         title_is_heading=bool(title),
@@ -297,104 +288,9 @@ def csv_rows(path: Path, text: str):
 def first_line_title(text: str, max_chars: int = 300) -> str:
     """The first non-blank line, without a leading "date YYYY-MM-DD", as the title."""
     for line in text.splitlines():
-        stripped = _LEADING_DATE.sub("", line).strip()
+        stripped = LEADING_DATE.sub("", line).strip()
         if stripped:
             return stripped[:max_chars]
     return ""
 
 
-def find_date(text: str, head_chars: int = 2000) -> str:
-    """A date the text states near its top ("Release time: Apr 14, 2024", "date 2023-03-02"), as ISO, or ""."""
-    head = text[:head_chars]
-    if match := _LEADING_DATE.search(head):
-        return _parse_date(match["value"])
-    if match := _RELEASE_TIME.search(head):
-        return _parse_date(match["value"])
-    return ""
-
-
-def _parse_date(value: str) -> str:
-    value = value.strip()
-    for candidate in (value, " ".join(value.split()[:3])):
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(candidate, fmt).date().isoformat()
-            except ValueError:
-                continue
-    return ""
-
-
-def _metadata_date(metadata: dict[str, str], field: str) -> str:
-    value = metadata.get(field, "").strip() if field else ""
-    if _PARTIAL_DATE.match(value):
-        return value
-    return _parse_date(value) if value else ""
-
-
-def _safe_id(raw: str, where: str = "") -> str:
-    """File names become ids usable as file names and CSV keys: no separators, no traversal; Unicode letters kept
-    (in NFC, as macOS spells a name in NFD). A user's own id (`where` says whose) that changes is a warning."""
-    cleaned = (_UNSAFE_ID.sub("_", unicodedata.normalize("NFC", raw)).strip("._") or "doc")[:120]
-    if where and cleaned != raw:
-        _id_changed(where, raw, cleaned, "characters not allowed in an id became _")
-    return cleaned
-
-
-def _id_changed(where: str, raw: str, doc_id: str, why: str) -> None:
-    _warn(f"{where}: id {raw!r} is doc_id {doc_id!r} in the outputs ({why}; `source` maps it back)", "doc_id", "")
-
-
-def _merge_duplicates(documents: list[Document]) -> list[Document]:
-    """The first of several documents with the same sha256 (same file bytes, or same table row) is analysed; each
-    later one becomes one of its `copies` (copies already there, from an earlier merge, stay)."""
-    first_with: dict[str, int] = {}
-    unique: list[Document] = []
-    for doc in documents:
-        at = first_with.setdefault(doc.sha256, len(unique))
-        if at == len(unique):
-            unique.append(doc)
-            continue
-        first = unique[at]
-        copies = (DocumentCopy(doc.doc_id, doc.title, doc.source, doc.date, doc.metadata), *doc.copies)
-        unique[at] = replace(first, copies=first.copies + copies)
-        _warn(
-            f"{doc.source}: duplicate of {first.source} (same sha256); analysed once, reported under both names",
-            "duplicate",
-            "copied",
-        )
-    return unique
-
-
-def _unique_ids(documents: list[Document]) -> list[Document]:
-    """Ids made unique in input order, a document's copies included: "a", "a-2", "a-3", never an id another
-    document already has (a file named "a-2"); each renamed one is a warning."""
-    wanted = {d.doc_id for doc in documents for d in (doc, *doc.copies)}
-    last_suffix: dict[str, int] = {}
-    given: set[str] = set()
-
-    def unique(doc_id: str, source: str) -> str:
-        candidate = doc_id
-        if doc_id in given:
-            n = last_suffix.get(doc_id, 1)
-            while candidate in given or candidate in wanted:
-                n += 1
-                candidate = f"{doc_id}-{n}"
-            last_suffix[doc_id] = n
-            _id_changed(source, doc_id, candidate, "another document has the same id")
-        given.add(candidate)
-        return candidate
-
-    entries = [(d.doc_id, d.source) for doc in documents for d in (doc, *doc.copies)]
-    # A file whose name is already its id keeps it; a name that had to be changed gives way ("a_b.txt" stays "a_b"
-    # when "a b.txt" sorts first).
-    order = sorted(range(len(entries)), key=lambda i: not _is_own_name(*entries[i]))
-    assigned = {i: unique(*entries[i]) for i in order}
-    ids = iter(assigned[i] for i in range(len(entries)))
-    return [
-        replace(doc, doc_id=next(ids), copies=tuple(replace(c, doc_id=next(ids)) for c in doc.copies))
-        for doc in documents
-    ]
-
-
-def _is_own_name(doc_id: str, source: str) -> bool:
-    return "#" not in source and unicodedata.normalize("NFC", Path(source).stem) == doc_id

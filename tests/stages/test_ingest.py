@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.config import IngestConfig
 from pipeline.errors import InputError, PipelineWarning
-from pipeline.stages.ingest import find_date, first_line_title, ingest, sample_corpus_dir
+from pipeline.stages.dates import find_date
+from pipeline.stages.ingest import first_line_title, ingest, sample_corpus_dir
 
 
 def ingest_path(path, **settings):
