@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import extract_ungdc  # noqa: E402  (a script, not a package: importable once scripts/ is on the path)
 
-from pipeline.config import load_config  # noqa: E402
+from pipeline.config_files import load_config  # noqa: E402
 from pipeline.runner import run as run_pipeline  # noqa: E402
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.runner import run
 
 BENCH_DIR = Path(__file__).resolve().parent

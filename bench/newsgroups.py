@@ -43,7 +43,8 @@ import tomli_w
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.config import Config, load_config
+from pipeline.config import Config
+from pipeline.config_files import load_config
 from pipeline.errors import PipelineError
 from pipeline.commands.evaluate import score_units
 from pipeline.runner import run as run_pipeline

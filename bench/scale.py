@@ -44,7 +44,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.config import Config, load_config  # noqa: E402
+from pipeline.config import Config  # noqa: E402
+from pipeline.config_files import load_config
 
 import archives  # noqa: E402  (bench/archives.py, beside this script)
 

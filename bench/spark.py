@@ -30,7 +30,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 sys.path.insert(0, str(BENCH_DIR))
 
-from pipeline.config import Config, load_config  # noqa: E402
+from pipeline.config import Config  # noqa: E402
+from pipeline.config_files import load_config
 
 import scale  # noqa: E402  (bench/scale.py: corpus, subsets, the local run in a child)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.runner import run
 
 DOCS = Path(__file__).resolve().parent

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config, load_config
+from pipeline.config import Config
+from pipeline.config_files import load_config
 from pipeline.runner import RunResult, run
 from pipeline.stages.ingest import first_line_title
 from pipeline.types import Document

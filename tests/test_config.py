@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pipeline.config import Config, load_config, parse_override, render_default_toml
+from pipeline.config import Config
+from pipeline.config_files import load_config, parse_override, render_default_toml
 from pipeline.errors import ConfigError, PipelineError
 
 DEFAULT_TOML = Path(__file__).resolve().parents[1] / "configs" / "default.toml"

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from pipeline.store.artifacts import sha256_file
-from pipeline.config import CacheConfig, load_config
+from pipeline.config import CacheConfig
+from pipeline.config_files import load_config
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run
 from pipeline.stages.ingest import sample_corpus_dir

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import CleanConfig, Config, IngestConfig, SegmentConfig, load_config, parse_override
+from pipeline.config import CleanConfig, Config, IngestConfig, SegmentConfig
+from pipeline.config_files import load_config, parse_override
 from pipeline.errors import ConfigError, InputError, PipelineWarning
 from pipeline.stages.clean import clean
 from pipeline.stages.decoding import binary_kind, decode

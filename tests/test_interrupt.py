@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from pipeline.store import artifacts
 from pipeline.cli import app
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.runner import run
 
 INTERRUPTED = "interrupted: no run folder was completed; earlier runs are untouched"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import TINY_RUN_OVERRIDES, write_tiny_corpus
 
 from pipeline.cli import app
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.cli.app import (
     ConfigArg, DebugOpt, InputOpt, JobsOpt, QuietOpt, SetOpt, app, cache_app, config_app, errors_as_exit_codes, out,
     overrides_from, toml_string, with_progress,

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.config import LexiconConfig, load_config
+from pipeline.config import LexiconConfig
+from pipeline.config_files import load_config
 from pipeline.errors import InputError, one_line
 from pipeline.lexicon import RESERVED_NAMES, load_lexicon
 from pipeline.stages.audit import term_shapes

@@ -21,7 +21,8 @@ from pathlib import Path
 from rich.table import Table
 
 from pipeline.store import artifacts
-from pipeline.config import CacheConfig, Config, load_config
+from pipeline.config import CacheConfig, Config
+from pipeline.config_files import load_config
 from pipeline.errors import PipelineError
 from pipeline.progress import Reporter
 from pipeline.store.read import read_manifest

@@ -12,7 +12,8 @@ import pandas as pd
 
 from pipeline.store import artifacts
 from pipeline.store.audit import read_audit
-from pipeline.config import Config, load_config
+from pipeline.config import Config
+from pipeline.config_files import load_config
 from pipeline.errors import InputError, PipelineError
 from pipeline.store.read import PARAGRAPH_COLUMNS, RunTables, load_run, read_run_csv, read_run_csv_parts
 from pipeline.stages.weigh import OTHER

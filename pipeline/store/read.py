@@ -206,7 +206,7 @@ class SavedRun:
 def load_saved_run(run_dir: Path) -> SavedRun:
     """Read a run folder back for `themes infer` (config, models, topic labels, lexicon); InputError names what
     is missing or damaged."""
-    from pipeline.config import load_config
+    from pipeline.config_files import load_config
 
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)

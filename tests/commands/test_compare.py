@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import pipeline
 from pipeline.cli import app
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.runner import run
 
 ENV = {"COLUMNS": "100", "CI": "1"}

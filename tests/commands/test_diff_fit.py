@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from conftest import toml_string
 from pipeline.cli import app
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.runner import run
 
 

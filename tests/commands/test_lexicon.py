@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import LexiconConfig, load_config
+from pipeline.config import LexiconConfig
+from pipeline.config_files import load_config
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run
 from stages.planted import TOPIC_WORDS, planted_topic_corpus

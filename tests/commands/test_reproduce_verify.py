@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from conftest import toml_string
 from pipeline.cli import app
 from pipeline.commands.reproduce import CHANGED, MISSING, UNLISTED, verify_files
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.runner import run
 
 ENV = {"COLUMNS": "200", "CI": "1"}

@@ -11,7 +11,7 @@ from stages.planted import planted_topic_corpus
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.errors import ConfigError
 from pipeline.commands.recommend import recommend, selected_restarts
 from pipeline.commands.sweep import COLUMNS, METRICS, sweep

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.engines.spark.session import java_available, spark_session
 from pipeline.runner import run
 from pipeline.stages.ingest import ingest

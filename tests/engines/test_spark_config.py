@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Config, load_config
+from pipeline.config import Config
+from pipeline.config_files import load_config
 from pipeline.engines.spark.run import check_supported
 from pipeline.engines.spark.session import INSTALL_HINT, require_pyspark
 from pipeline.errors import ConfigError

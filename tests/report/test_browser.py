@@ -95,7 +95,7 @@ def test_a_chinese_report_renders_its_words_in_a_cjk_font(tmp_path):
 
     from test_chinese_run import CHINESE, OVERRIDES  # noqa: PLC0415  (the Chinese corpus the run tests use)
 
-    from pipeline.config import load_config
+    from pipeline.config_files import load_config
     from pipeline.runner import run
 
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout

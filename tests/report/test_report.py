@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from pipeline.store.artifacts import sha256_file
 from pipeline.cli import app
-from pipeline.config import load_config
+from pipeline.config_files import load_config
 from pipeline.lexicon import load_lexicon
 from pipeline.runner import run
 from tests.conftest import toml_string

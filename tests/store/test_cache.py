@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from pipeline.store.cache import StageCache, cache_dir, clear, stage_key
 from pipeline.cli import app
-from pipeline.config import Config, load_config
+from pipeline.config import Config
+from pipeline.config_files import load_config
 from pipeline.commands.reproduce import IDENTIFIED_FILES, without_run_identity
 from pipeline.runner import run
 from pipeline.store.read import read_manifest
