@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.store import artifacts, frames
+from pipeline.store.manifest import describe_files, warning_summary, write_manifest
 from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
 from pipeline.store.cache import StageCache, written_folders
 from pipeline.stage_runner import Stages
@@ -92,7 +93,7 @@ def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], lis
     cleaned lines end here: a large corpus has millions, and later stages need only the boilerplate among them."""
     with stages.stage("ingest") as counts:
         exclude = written_folders(config)
-        files = artifacts.describe_files(input_files(config.ingest, exclude))
+        files = describe_files(input_files(config.ingest, exclude))
         documents = stages.cached("ingest", lambda: ingest(config.ingest, exclude), parts=[config.ingest, files])
         counts["documents"] = len(documents)
     with stages.stage("clean") as counts:
@@ -141,7 +142,7 @@ def run(
         "seeds": len(fitted.replicates),
         "theme_stability": fitted.stability_scores,
         "lexicon_audit": lexicon_audit,
-        **artifacts.warning_summary(stages.records),
+        **warning_summary(stages.records),
         "reused_stages": stages.reused,
         "cache": str(cache.directory) if cache.directory else "",
         "cache_problem": cache.write_problem,
@@ -278,7 +279,7 @@ def _write(
         artifacts.save_for_infer(
             folder.path, lexicon, evidence.terms, fitted.expanded, fitted.weights.theme_model, prepared.boilerplate
         )
-        artifacts.write_manifest(
+        write_manifest(
             folder.path,
             run_id=folder.run_id,
             experiment=config.experiment,

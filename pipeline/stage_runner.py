@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pipeline.errors import PipelineWarning
 from pipeline.progress import Reporter, summarize_warnings
-from pipeline.store import artifacts
+from pipeline.store.manifest import StageRecord
 from pipeline.store.cache import SavedWarning, StageCache, stage_key
 from pipeline.types import ProgressHook
 
@@ -26,7 +26,7 @@ class Stages:
     def __init__(self, reporter: Reporter, cache: StageCache):
         self.reporter = reporter
         self.cache = cache
-        self.records: list[artifacts.StageRecord] = []
+        self.records: list[StageRecord] = []
         self.keys: dict[str, str] = {}
         self.reused: list[str] = []
 
@@ -44,7 +44,7 @@ class Stages:
             ours = self._sort_warnings(caught)  # shown even when the stage fails: they may explain why
         elapsed = time.perf_counter() - began
         reused = name in self.reused
-        self.records.append(artifacts.StageRecord(name, elapsed, counts, ours, reused=reused))
+        self.records.append(StageRecord(name, elapsed, counts, ours, reused=reused))
         self.reporter.finish(name, elapsed, {**counts, "from_cache": "reused"} if reused else counts)
 
     def progress(self, name: str) -> ProgressHook:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.store.artifacts import sha256_file
+from pipeline.store.manifest import sha256_file
 from pipeline.config import CacheConfig
 from pipeline.config_files import load_config
 from pipeline.lexicon import load_lexicon

@@ -17,7 +17,8 @@ from pathlib import Path, PurePath
 import pandas as pd
 from rich.table import Table
 
-from pipeline.store.artifacts import write_files, write_folder_manifest
+from pipeline.store.artifacts import write_files
+from pipeline.store.manifest import write_folder_manifest
 from pipeline.errors import ConfigError, InputError
 from pipeline.store.read import RunTables, load_run
 from pipeline.commands import similarity as stage

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from pipeline.store.artifacts import write_files, write_folder_manifest
+from pipeline.store.artifacts import write_files
+from pipeline.store.manifest import write_folder_manifest
 from pipeline.store.audit import read_audit
 from pipeline.errors import MismatchError
 from pipeline.store.read import load_run, load_run_config, load_topic_terms

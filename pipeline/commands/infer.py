@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.store import artifacts
+from pipeline.store.manifest import describe_files, write_manifest
 from pipeline.errors import InputError
 from pipeline.runner import NORMALIZED
 from pipeline.store.frames import weight_tables
@@ -46,7 +47,7 @@ def infer(run_dir: Path, paths: list[str], out_dir: Path | None = None) -> Infer
     saved = load_saved_run(run_dir)
     config = saved.config
     ingest_configs = [config.ingest.model_copy(update={"path": path}) for path in paths]
-    files = artifacts.describe_files([f for c in ingest_configs for f in input_files(c)])
+    files = describe_files([f for c in ingest_configs for f in input_files(c)])
     documents = ingest_all(ingest_configs)
     lines = clean(documents, config.clean, known_boilerplate=saved.boilerplate)
     paragraphs = segment(documents, lines, config.segment)
@@ -110,7 +111,7 @@ def _write(
     try:
         for name, frame in tables.items():
             artifacts.write_csv(frame, folder.path / name)
-        artifacts.write_manifest(
+        write_manifest(
             folder.path,
             run_id=folder.run_id,
             experiment=saved.manifest.get("experiment", ""),

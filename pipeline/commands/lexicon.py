@@ -25,6 +25,7 @@ from pipeline.lexicon import RESERVED_NAMES, load_lexicon
 from pipeline.stages.audit import term_shapes
 from pipeline.stages.tokenize import build_analyzer
 from pipeline.store import artifacts
+from pipeline.store.manifest import update_output_hashes
 from pipeline.store.read import read_run_csv
 
 SUGGESTED_FILE = "lexicon-suggested.toml"
@@ -206,5 +207,5 @@ def write_suggestions(run_dir: Path, out: Path | None = None) -> tuple[Path, lis
     artifacts.write_text_atomic(path, lexicon_toml(suggestions, run_dir))
     load_lexicon(LexiconConfig(path=str(path)))  # what we wrote must load, or the user is handed a broken file
     if out is None:
-        artifacts.update_output_hashes(run_dir, [SUGGESTED_FILE], owned_prefix=SUGGESTED_FILE)
+        update_output_hashes(run_dir, [SUGGESTED_FILE], owned_prefix=SUGGESTED_FILE)
     return path, suggestions

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from pipeline.store import artifacts
+from pipeline.store.manifest import describe_files, package_versions, sha256_file
 from pipeline.config import CacheConfig, Config
 from pipeline.config_files import load_config
 from pipeline.errors import PipelineError
@@ -111,7 +111,7 @@ def verify_files(run_dir: Path, manifest: dict) -> tuple[list[FileCheck], int]:
                 problems.append(FileCheck(shown, MISSING, recorded=digest))
                 continue
             checked += 1
-            found = artifacts.sha256_file(path)
+            found = sha256_file(path)
             if found != digest:
                 problems.append(FileCheck(shown, CHANGED, recorded=digest, found=found))
     for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
@@ -120,7 +120,7 @@ def verify_files(run_dir: Path, manifest: dict) -> tuple[list[FileCheck], int]:
             continue
         owner = next((f for f in relative.parents if f in manifests), Path("."))
         if relative.relative_to(owner).as_posix() not in manifests[owner]:
-            problems.append(FileCheck(relative.as_posix(), UNLISTED, found=artifacts.sha256_file(path)))
+            problems.append(FileCheck(relative.as_posix(), UNLISTED, found=sha256_file(path)))
     return problems, checked
 
 
@@ -145,7 +145,7 @@ def _output_dir(keep: Path | None):
 def check_inputs(config: Config, recorded: list[dict]) -> list[FileCheck]:
     """Input files that changed, went missing or were added since the run (by path and sha256)."""
     try:
-        current = {f["path"]: f["sha256"] for f in artifacts.describe_files(input_files(config.ingest, written_folders(config)))}
+        current = {f["path"]: f["sha256"] for f in describe_files(input_files(config.ingest, written_folders(config)))}
     except PipelineError:
         current = {}  # the input path itself is gone: every recorded file is reported missing
     checks = []
@@ -185,7 +185,7 @@ def compare_run_folders(run_dir: Path, manifest: dict, rerun_dir: Path) -> list[
         if check.status == DIFFERENT and check.name in IDENTIFIED_FILES:
             original, again = run_dir / check.name, rerun_dir / check.name
             # The run's own copy counts only if it is still the file the manifest recorded.
-            if original.is_file() and artifacts.sha256_file(original) == check.recorded:
+            if original.is_file() and sha256_file(original) == check.recorded:
                 same = without_run_identity(original, manifest) == without_run_identity(again, rerun)
                 checks[i] = FileCheck(check.name, EQUAL_BUT_IDENTITY if same else DIFFERENT, check.recorded, check.found)
     return checks
@@ -210,7 +210,7 @@ def _config_notes(config: Config, manifest: dict) -> list[str]:
 
 
 def _package_notes(manifest: dict) -> list[str]:
-    now = artifacts.package_versions()
+    now = package_versions()
     changed = [
         f"{name} {version} -> {now.get(name, 'not installed')}"
         for name, version in manifest.get("packages", {}).items()

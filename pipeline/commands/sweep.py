@@ -20,6 +20,7 @@ import pandas as pd
 import tomli_w
 
 from pipeline.store import artifacts
+from pipeline.store.manifest import write_manifest
 from pipeline.config import Config, ModelConfig, SweepMetric
 from pipeline.errors import ConfigError
 from pipeline.stages.metrics import (
@@ -250,7 +251,7 @@ def _write(
             chart=sweep_chart(table),
             config_toml=tomli_w.dumps(settings),
         )
-        artifacts.write_manifest(
+        write_manifest(
             folder.path, run_id=folder.run_id, experiment=config.experiment, config_hash=config_hash,
             seed=config.seed, documents=prepared.documents, stages=stages.records, input_files=prepared.files,
         )

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.store import artifacts
+from pipeline.store.manifest import update_output_hashes
 from pipeline.store.audit import read_audit
 from pipeline.config import Config
 from pipeline.config_files import load_config
@@ -137,7 +138,7 @@ def save_report(run_dir: Path, report: Report, rebuilt_by: str = "") -> list[Pat
             if stale.name not in report.charts:
                 stale.unlink()
         artifacts.write_text_atomic(run_dir / REPORT_FILE, report.html)
-        artifacts.update_output_hashes(run_dir, names, owned_prefix=f"{CHARTS_DIR}/", rebuilt_by=rebuilt_by)
+        update_output_hashes(run_dir, names, owned_prefix=f"{CHARTS_DIR}/", rebuilt_by=rebuilt_by)
     except OSError as exc:
         raise PipelineError(f"{run_dir}: cannot write the report ({exc.strerror or exc})") from None
     return [run_dir / name for name in names]

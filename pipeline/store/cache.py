@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 import pipeline
-from pipeline.store.artifacts import package_versions
+from pipeline.store.manifest import package_versions
 from pipeline.config import Config
 from pipeline.errors import PipelineError, PipelineWarning
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import toml_string
 from pipeline.cli import app
 from pipeline.config_files import load_config
-from pipeline.store.artifacts import sha256_file
+from pipeline.store.manifest import sha256_file
 from pipeline.commands.reproduce import (
     CHANGED, DIFFERENT, EQUAL, EQUAL_BUT_IDENTITY, EXTRA, MISSING, compare_outputs, compare_run_folders, reproduce,
 )

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.store.artifacts import sha256_file
+from pipeline.store.manifest import sha256_file
 from pipeline.cli import app
 from pipeline.config_files import load_config
 from pipeline.lexicon import load_lexicon

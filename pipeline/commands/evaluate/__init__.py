@@ -21,7 +21,8 @@ import pandas as pd
 from rich.table import Table
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from pipeline.store.artifacts import KEPT, write_csv, write_folder_manifest
+from pipeline.store.artifacts import KEPT, write_csv
+from pipeline.store.manifest import write_folder_manifest
 from pipeline.errors import InputError, PipelineError
 from pipeline.store.read import load_run
 from pipeline.commands.evaluate.documents import document_headline, predict_documents

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.store import artifacts, frames
+from pipeline.store.manifest import warning_summary, write_manifest
 from pipeline.config import Config
 from pipeline.engines.spark import corpus, themes, topics, vocabulary
 from pipeline.engines.spark.session import partition_count, spark_session
@@ -87,7 +88,7 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
             topic_table = frames.topic_table(topic_model, labels, vocab.surface)
             artifacts.write_csv(topic_table, folder.path / "topics.csv")
             (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
-            artifacts.write_manifest(
+            write_manifest(
                 folder.path, run_id=folder.run_id, experiment=config.experiment, config_hash=config_hash,
                 seed=config.seed, documents=[], stages=stages.records,
                 extra={"engine": "spark", "spark_master": config.spark.master, "partitions": partitions,
@@ -107,7 +108,7 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
         "drop_reasons": {r: n for r, n in sorted(reasons.items()) if r},
         "seeds": 1,
         "theme_stability": {},
-        **artifacts.warning_summary(stages.records),
+        **warning_summary(stages.records),
         "reused_stages": [],
         "cache": "",  # Spark keeps its data for the run only; the stage cache is the local engine's
         "cache_problem": "",
