@@ -31,7 +31,7 @@ from pipeline.stages.vectorize import filters_for_size, vectorize
 from pipeline.stages.weigh import weigh
 from pipeline.types import (
     Document, EvidenceCounts, Lexicon, LexiconAudit, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel,
-    Tokenized, Vectors,
+    Tokenized, Vectors, WeighInputs,
 )
 
 # Evidence strings are built with the terms as the model knows them and made readable when written, once the
@@ -206,8 +206,9 @@ def fit(config: Config, prepared: Prepared, stages: Stages, n_jobs: int) -> Fitt
             "weigh",
             lambda: combine_replicates([
                 weigh(
-                    prepared.paragraphs, doc_ids, evidence.counts, expanded, model, model_labels, lexicon.names,
-                    config.label, evidence.terms, NORMALIZED,
+                    WeighInputs(prepared.paragraphs, doc_ids, evidence, expanded, model, model_labels, lexicon.names),
+                    config.label,
+                    display=NORMALIZED,
                 )
                 for model, model_labels in zip(replicates, replicate_labels)
             ]),

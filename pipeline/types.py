@@ -165,6 +165,20 @@ class EvidenceCounts:
 
 
 @dataclass(frozen=True)
+class WeighInputs:
+    """What the weigh stage reads: the paragraphs and their documents, the lexicon evidence counted in them, each
+    theme's weighted terms, and the topic model with its labels (used under label.method "hybrid"/"topics")."""
+
+    paragraphs: list[Paragraph]
+    doc_ids: list[str]
+    evidence: EvidenceCounts
+    theme_terms: ThemeTerms
+    topic_model: TopicModel
+    labels: TopicLabels
+    themes: list[str]
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Themes and their seed terms as the user wrote them (phrases allowed)."""
 

@@ -28,7 +28,7 @@ from pipeline.stages.segment import segment
 from pipeline.stages.tokenize import build_analyzer, seed_terms, tokenize
 from pipeline.stages.vectorize import apply_vocabulary
 from pipeline.stages.weigh import weigh
-from pipeline.types import Document, EvidenceCounts, ThemeTerms, TopicLabels, TopicModel
+from pipeline.types import Document, EvidenceCounts, ThemeTerms, TopicLabels, TopicModel, WeighInputs
 
 INFER_FOLDER = "infer"
 
@@ -70,11 +70,11 @@ def infer(run_dir: Path, paths: list[str], out_dir: Path | None = None) -> Infer
         raise InputError(f"{saved.path}: models/learned/ does not match the run's vocabulary and lexicon")
     # A run that learned nothing (no seed in its corpus) must not learn from the new documents either.
     label_config = config.label if saved.theme_model else config.label.model_copy(update={"learn_iterations": 0})
-    weights = weigh(
-        paragraphs, [d.doc_id for d in documents], evidence.counts, saved_theme_terms(saved, evidence),
-        topic_model, labels, saved.lexicon.names, label_config, evidence.terms, NORMALIZED,
-        theme_model=saved.theme_model,
+    inputs = WeighInputs(
+        paragraphs, [d.doc_id for d in documents], evidence, saved_theme_terms(saved, evidence), topic_model, labels,
+        saved.lexicon.names,
     )
+    weights = weigh(inputs, label_config, display=NORMALIZED, theme_model=saved.theme_model)
     tables, _ = weight_tables(documents, paragraphs, tokenized, vectors, weights, config)
     folder = _write(saved, tables, documents, files, out_dir)
     return InferResult(

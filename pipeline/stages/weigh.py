@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from pipeline.config import LabelConfig
 from pipeline.stages.label import top_per_column
 from pipeline.stages.learn import apply_theme_model, learn_themes
-from pipeline.types import Paragraph, ThemeModel, ThemeTerms, ThemeWeights, TopicLabels, TopicModel
+from pipeline.types import Paragraph, ThemeModel, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, WeighInputs
 
 OTHER = "other"
 HEADING = "heading"
@@ -24,21 +24,19 @@ TITLE = "title"
 
 
 def weigh(
-    paragraphs: list[Paragraph],
-    doc_ids: list[str],
-    counts: sp.csr_matrix,
-    theme_terms: ThemeTerms,
-    topic_model: TopicModel,
-    labels: TopicLabels,
-    themes: list[str],
+    inputs: WeighInputs,
     config: LabelConfig,
-    terms: list[str],
-    surface: dict[str, str],
     *,
+    display: dict[str, str] | None = None,
     theme_model: ThemeModel | None = None,
 ) -> ThemeWeights:
     """Each row sums to 1 over themes + "other"; dropped paragraphs are all "other". A `theme_model` (a saved
-    run's, applied to new documents) gives the learned evidence instead of one learned from these paragraphs."""
+    run's, applied to new documents) gives the learned evidence instead of one learned from these paragraphs.
+    Evidence strings name terms by `display` (default: the evidence's own display forms)."""
+    paragraphs, doc_ids, themes = inputs.paragraphs, inputs.doc_ids, inputs.themes
+    counts, terms, theme_terms = inputs.evidence.counts, inputs.evidence.terms, inputs.theme_terms
+    topic_model, labels = inputs.topic_model, inputs.labels
+    surface = inputs.evidence.surface if display is None else display
     columns = [*themes, OTHER]
     kept = np.array([p.kept for p in paragraphs], dtype=bool)
     evidence, rows, doc_rows = seed_evidence(paragraphs, counts, theme_terms, config)

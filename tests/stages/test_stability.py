@@ -7,7 +7,7 @@ from pipeline.stages.label import expand_lexicon, label_topics
 from pipeline.stages.model import fit_replicates, fit_topics, replicate_seeds
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.weigh import weigh
-from pipeline.types import ThemeWeights
+from pipeline.types import ThemeWeights, WeighInputs
 
 from .planted import FAINT_LEXICON, LEXICON, planted_paragraphs, planted_vectors, with_faint_theme
 
@@ -21,7 +21,7 @@ def replicate_run(paragraphs, lexicon, model_config, seed=1, label_config=LabelC
     evidence = evidence_counts(tokenized, vectors, terms)
     expanded = expand_lexicon(evidence.counts, seed_matrix(evidence, terms), config)
     per_replicate = [
-        weigh(paragraphs, ["doc"], evidence.counts, expanded, m, l, list(terms), config, evidence.terms, evidence.surface)
+        weigh(WeighInputs(paragraphs, ["doc"], evidence, expanded, m, l, list(terms)), config)
         for m, l in zip(replicates, labels)
     ]
     combined = combine_replicates(per_replicate)

@@ -5,7 +5,7 @@ from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import expand_lexicon, label_topics
 from pipeline.stages.model import fit_topics
 from pipeline.stages.weigh import weigh
-from pipeline.types import Paragraph
+from pipeline.types import Paragraph, WeighInputs
 
 from .planted import planted_paragraphs, planted_vectors
 
@@ -17,8 +17,8 @@ def run_weigh(paragraphs, **label_settings):
     labels = label_topics(model, vectors, terms, config)
     evidence = evidence_counts(tokenized, vectors, terms)
     expanded = expand_lexicon(evidence.counts, seed_matrix(evidence, terms), config)
-    return weigh(paragraphs, sorted({p.doc_id for p in paragraphs}), evidence.counts, expanded, model, labels,
-                 list(terms), config, evidence.terms, evidence.surface)
+    doc_ids = sorted({p.doc_id for p in paragraphs})
+    return weigh(WeighInputs(paragraphs, doc_ids, evidence, expanded, model, labels, list(terms)), config)
 
 
 def test_rows_sum_to_one_and_follow_the_planted_theme():

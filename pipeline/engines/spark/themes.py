@@ -18,7 +18,9 @@ from pipeline.stages.label import seed_weights
 from pipeline.stages.learn import apply_theme_model, background_of, fit_theme_model, presence, theme_share
 from pipeline.stages.vectorize import apply_vocabulary
 from pipeline.stages.weigh import seed_evidence, weigh
-from pipeline.types import EvidenceCounts, ThemeModel, ThemeTerms, Tokenized, TokenSequence, TopicLabels, TopicModel, Vectors
+from pipeline.types import (
+    EvidenceCounts, ThemeModel, ThemeTerms, Tokenized, TokenSequence, TopicLabels, TopicModel, Vectors, WeighInputs,
+)
 from pipeline.store.frames import weight_tables
 
 SUMS_SCHEMA = "term long, theme long, part long, value double"
@@ -151,10 +153,10 @@ def weighed_tables(
         tokenized, vectors, evidence = _evidence(part, vocabulary, lex)
         # Weights from the lexicon only (label.method = "lexicon"): the topic mixture is computed but unused.
         topic_model = TopicModel(None, topic_term, np.zeros((len(part.paragraphs), topic_term.shape[0])), [""] * len(topic_term))
-        weights = weigh(
-            part.paragraphs, [d.doc_id for d in part.documents], evidence.counts, theme_terms, topic_model, labels,
-            themes, config.label, evidence.terms, evidence.surface, theme_model=theme_model,
+        inputs = WeighInputs(
+            part.paragraphs, [d.doc_id for d in part.documents], evidence, theme_terms, topic_model, labels, themes
         )
+        weights = weigh(inputs, config.label, theme_model=theme_model)
         # Readable terms are chosen from this partition's paragraphs (docs/spark.md says where that can differ).
         frames_of, _ = weight_tables(part.documents, part.paragraphs, tokenized, vectors, weights, config)
         order = part.doc_orders[0]
