@@ -75,6 +75,12 @@ class RecordingReporter:
         self.seconds[stage] = elapsed_s
         self.counts[stage] = counts
 
+    def advance(self, stage: str, done: int, total: int) -> None:
+        pass  # the figures are per stage; progress inside a stage is not recorded
+
+    def warn(self, message: str) -> None:
+        print(f"  warning: {message}", file=sys.stderr, flush=True)
+
     def close(self) -> None:
         pass
 
