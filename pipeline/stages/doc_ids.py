@@ -26,7 +26,8 @@ def safe_id(raw: str, where: str = "") -> str:
 
 
 def _id_changed(where: str, raw: str, doc_id: str, why: str) -> None:
-    _warn_id(f"{where}: id {raw!r} is doc_id {doc_id!r} in the outputs ({why}; `source` maps it back)", "doc_id", "")
+    message = f"{where}: id {raw!r} is doc_id {doc_id!r} in the outputs ({why}; `source` maps it back)"
+    warnings.warn(PipelineWarning(message, reason="doc_id", action=""))
 
 
 def merge_duplicates(documents: list[Document]) -> list[Document]:
@@ -42,11 +43,8 @@ def merge_duplicates(documents: list[Document]) -> list[Document]:
         first = unique[at]
         copies = (DocumentCopy(doc.doc_id, doc.title, doc.source, doc.date, doc.metadata), *doc.copies)
         unique[at] = replace(first, copies=first.copies + copies)
-        _warn_id(
-            f"{doc.source}: duplicate of {first.source} (same sha256); analysed once, reported under both names",
-            "duplicate",
-            "copied",
-        )
+        message = f"{doc.source}: duplicate of {first.source} (same sha256); analysed once, reported under both names"
+        warnings.warn(PipelineWarning(message, reason="duplicate", action="copied"))
     return unique
 
 
@@ -83,7 +81,3 @@ def unique_ids(documents: list[Document]) -> list[Document]:
 
 def _is_own_name(doc_id: str, source: str) -> bool:
     return "#" not in source and unicodedata.normalize("NFC", Path(source).stem) == doc_id
-
-
-def _warn_id(message: str, reason: str, action: str) -> None:
-    warnings.warn(PipelineWarning(message, reason=reason, action=action))
