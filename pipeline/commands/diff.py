@@ -21,7 +21,8 @@ from pipeline.store.manifest import write_folder_manifest
 from pipeline.store.audit import read_audit
 from pipeline.errors import MismatchError
 from pipeline.store.read import load_run, load_run_config, load_topic_terms
-from pipeline.commands import similarity as stage
+from pipeline.commands import run_changes
+from pipeline.commands.similarity import resolve_metric
 from pipeline.stages.weigh import OTHER
 
 
@@ -41,7 +42,7 @@ class RunDiff:
 
 def diff(run_a: Path | str, run_b: Path | str, *, metric: str = "hellinger") -> RunDiff:
     """Compare run B with run A (same corpus): weight changes per document and theme, topic matches, config."""
-    metric = stage.resolve_metric(metric)
+    metric = resolve_metric(metric)
     a, b = load_run(Path(run_a)), load_run(Path(run_b))
     if not set(a.documents["doc_id"]) & set(b.documents["doc_id"]):
         raise MismatchError(
@@ -49,14 +50,14 @@ def diff(run_a: Path | str, run_b: Path | str, *, metric: str = "hellinger") -> 
             "(use `themes compare` on each run to compare different corpora)"
         )
     labels = [label for label in dict.fromkeys([*a.labels, *b.labels]) if label != OTHER] + [OTHER]
-    documents = stage.weight_changes(a.documents, b.documents, labels)
-    themes = stage.theme_changes(a.documents, b.documents, documents, labels)
+    documents = run_changes.weight_changes(a.documents, b.documents, labels)
+    themes = run_changes.theme_changes(a.documents, b.documents, documents, labels)
     topics_a, topics_b = load_topic_terms(a.path), load_topic_terms(b.path)
-    matrix_a, matrix_b = stage.common_vocabulary(
+    matrix_a, matrix_b = run_changes.common_vocabulary(
         topics_a.terms, topics_a.topic_term, topics_b.terms, topics_b.topic_term
     )
-    topics = stage.topic_matches_table(topics_a.topics, topics_b.topics, stage.match_topics(matrix_a, matrix_b, metric))
-    config = stage.config_changes(load_run_config(a.path), load_run_config(b.path))
+    topics = run_changes.topic_matches_table(topics_a.topics, topics_b.topics, run_changes.match_topics(matrix_a, matrix_b, metric))
+    config = run_changes.config_changes(load_run_config(a.path), load_run_config(b.path))
     tables = {"documents.csv": documents, "themes.csv": themes, "topics.csv": topics, "config.csv": config}
     summary = _summary(a.documents, b.documents, a.labels, b.labels, tables, metric)
     summary["lexicon_coverage"] = {"a": _coverage(a.path), "b": _coverage(b.path)}

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import ConfigError
+from pipeline.commands import run_changes
 from pipeline.commands import similarity as stage
 
 LABELS = ["security", "economy", "welfare", "other"]
@@ -155,10 +156,10 @@ def test_supporting_paragraphs_are_the_kept_ones_weighing_most():
 
 def test_weight_changes_of_a_run_against_itself_are_zero():
     docs = documents()
-    changes = stage.weight_changes(docs, docs, LABELS)
+    changes = run_changes.weight_changes(docs, docs, LABELS)
     assert changes[LABELS].to_numpy().tolist() == np.zeros((5, 4)).tolist()
     assert changes["total_variation"].eq(0).all()
-    themes = stage.theme_changes(docs, docs, changes, LABELS)
+    themes = run_changes.theme_changes(docs, docs, changes, LABELS)
     assert themes["mean_abs_change"].eq(0).all() and themes["max_change_doc"].eq("").all()
 
 
@@ -166,7 +167,7 @@ def test_weight_changes_align_documents_and_labels():
     a = documents()
     b = a.iloc[::-1].drop(columns=["welfare"]).reset_index(drop=True)  # other order, one theme gone
     b.loc[b["doc_id"] == "d0", ["security", "economy"]] = [0.5, 0.3]
-    changes = stage.weight_changes(a, b, LABELS).set_index("doc_id")
+    changes = run_changes.weight_changes(a, b, LABELS).set_index("doc_id")
     assert changes.index.tolist() == list(PROFILES)
     assert changes.loc["d0", "security"] == pytest.approx(-0.2)
     assert changes.loc["d0", "economy"] == pytest.approx(0.2)
@@ -180,8 +181,8 @@ def test_hungarian_matching_recovers_permuted_topics_over_different_vocabularies
     permutation = [2, 0, 3, 1]
     reordered_terms = terms[::-1]
     other = topic_term[permutation][:, ::-1]
-    wide_a, wide_b = stage.common_vocabulary(terms, topic_term, reordered_terms, other)
-    matches = stage.match_topics(wide_a, wide_b, "hellinger")
+    wide_a, wide_b = run_changes.common_vocabulary(terms, topic_term, reordered_terms, other)
+    matches = run_changes.match_topics(wide_a, wide_b, "hellinger")
     assert [(i, j) for i, j, _ in matches] == [(i, permutation.index(i)) for i in range(4)]
     assert all(s == pytest.approx(1.0) for _, _, s in matches)
 
@@ -189,7 +190,7 @@ def test_hungarian_matching_recovers_permuted_topics_over_different_vocabularies
 def test_topic_table_lists_unmatched_topics():
     topics_a = pd.DataFrame({"topic": [0, 1], "theme": ["x", "y"], "top_terms": ["t0", "t1"]})
     topics_b = pd.DataFrame({"topic": [0, 1, 2], "theme": ["y", "x", "z"], "top_terms": ["u0", "u1", "u2"]})
-    table = stage.topic_matches_table(topics_a, topics_b, [(0, 1, 0.9), (1, 0, 0.8)])
+    table = run_changes.topic_matches_table(topics_a, topics_b, [(0, 1, 0.9), (1, 0, 0.8)])
     assert table["topic_b"].tolist() == [1, 0, 2]
     assert pd.isna(table["topic_a"].iloc[2]) and table["theme_b"].iloc[2] == "z"
     assert table["same_theme"].tolist() == [True, True, False]
@@ -198,9 +199,9 @@ def test_topic_table_lists_unmatched_topics():
 def test_config_changes_list_differing_keys_only():
     a = {"seed": 1, "model": {"num_topics": 10, "alpha": "symmetric"}, "tokenize": {"stopwords": ["sklearn"]}}
     b = {"seed": 1, "model": {"num_topics": 12, "alpha": "symmetric"}, "tokenize": {"stopwords": ["gensim"]}}
-    table = stage.config_changes(a, b)
+    table = run_changes.config_changes(a, b)
     assert table.to_dict("records") == [
         {"key": "model.num_topics", "value_a": "10", "value_b": "12"},
         {"key": "tokenize.stopwords", "value_a": '["sklearn"]', "value_b": '["gensim"]'},
     ]
-    assert stage.config_changes(a, a).empty
+    assert run_changes.config_changes(a, a).empty
