@@ -114,6 +114,10 @@ class ModelConfig(Section):
         0.0005, ge=0, lt=1, description="tomotopy: stop sampling once 10 more sweeps raise the log-likelihood per word by "
         "less than this share of it (iterations = at most); 0 = always run every sweep"
     )
+    max_paragraphs: int = Field(
+        20000, ge=0, description="tomotopy: fit the topics on at most this many paragraphs (a seeded sample); the others "
+        "get their topic proportions from the fitted topics; 0 = fit on every paragraph"
+    )
     alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
         "symmetric", description='paragraph-topic prior: "symmetric" (1/topics), "asymmetric", "auto" (learned) or a number'
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from pipeline.stages.ingest import ingest, input_files
 from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import expand_lexicon, label_topics
 from pipeline.stages.model import fit_replicates, replicate_seeds
+from pipeline.stages.chunks import resolve_workers
 from pipeline.stages.segment import segment
+from pipeline.stages.surface import surface_forms
 from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
 from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, tokenize, usable_seeds
 from pipeline.stages.vectorize import filters_for_size, vectorize
@@ -152,7 +155,8 @@ def run(
 
 @dataclass(frozen=True)
 class Fitted:
-    """What the stages after vectorize found: the topic models, their labels, the theme weights and the audit."""
+    """What the stages after vectorize found: the topic models, their labels, the theme weights and the audit, and
+    paragraphs.csv and documents.csv with the readable form of each term they show."""
 
     replicates: list[TopicModel]  # one per model seed; the first is the config seed's (topics.csv, models/)
     replicate_labels: list[TopicLabels]
@@ -162,6 +166,8 @@ class Fitted:
     audit: LexiconAudit
     stability_tables: dict[str, Any]
     stability_scores: dict[str, float]
+    weight_tables: dict[str, Any]
+    display: dict[str, str]
 
     @property
     def topic_model(self) -> TopicModel:
@@ -173,32 +179,37 @@ class Fitted:
 
 
 def fit(config: Config, prepared: Prepared, stages: Stages, n_jobs: int) -> Fitted:
-    """The model, label, weigh, audit and (with several model seeds) stability stages."""
+    """The model, label, weigh, audit and (with several model seeds) stability stages, and the weight tables.
+
+    The default lexicon method weighs without the topic model: one model is then fitted in a second process (when
+    `workers` gives clean and tokenize more than one) while this one labels, weighs and builds the weight tables.
+    Nothing computed depends on where, so the outputs are the same bytes either way."""
     lexicon, theme_terms, kept, vectors = prepared.lexicon, prepared.theme_terms, prepared.kept, prepared.vectors
-    with stages.stage("model") as counts:
-        # The lexicon's only way into the model is an explicit choice to seed topics with it.
-        anchors = theme_terms if config.model.seeded else {}
-        replicates = stages.cached(
-            "model",
-            lambda: fit_replicates(
-                vectors, kept, anchors, config.model, seed=config.seed, n_jobs=n_jobs, progress=stages.progress("model")
-            ),
-            after=["vectorize"],
-            parts=[config.model, config.seed, list(anchors.items())],
-        )
-        counts["topics"] = len(replicates[0].seed_theme)
-        counts["seeds"] = len(replicates)
-        if config.model.engine == "tomotopy":
-            counts["sweeps_until_converged" if replicates[0].converged else "sweeps"] = replicates[0].sweeps
+    topics_weigh = config.label.method != "lexicon" or config.model.seeds > 1
+    # The lexicon's only way into the model is an explicit choice to seed topics with it.
+    anchors = theme_terms if config.model.seeded else {}
+    beside = not topics_weigh and _two_processes(config, prepared)
+    fitted_models = stages.started(
+        "model",
+        lambda: fit_replicates(
+            vectors, kept, anchors, config.model, seed=config.seed, n_jobs=n_jobs,
+            progress=None if beside else stages.progress("model"),
+        ),
+        background=beside,
+        after=["vectorize"],
+        parts=[config.model, config.seed, list(anchors.items())],
+    )
+    replicates, replicate_labels = (
+        _topics(config, stages, fitted_models, vectors, theme_terms, beside) if topics_weigh else ([], [])
+    )
     with stages.stage("label") as counts:
-        evidence, replicate_labels, expanded = stages.cached(
+        evidence, expanded = stages.cached(
             "label",
-            lambda: _label(prepared.tokenized, vectors, replicates, theme_terms, kept, config.label),
-            after=["model"],
+            lambda: _lexicon_evidence(prepared.tokenized, vectors, theme_terms, kept, config.label),
+            after=["vectorize"],
             parts=[config.label, list(theme_terms.items())],
         )
         check_lexicon_coverage(theme_terms, evidence.present_terms(kept))
-        counts["labeled_topics"] = sum(t != "unlabeled" for t in replicate_labels[0].theme)
         counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
     with stages.stage("weigh") as counts:
         doc_ids = [d.doc_id for d in prepared.documents]
@@ -210,11 +221,21 @@ def fit(config: Config, prepared: Prepared, stages: Stages, n_jobs: int) -> Fitt
                     config.label,
                     display=NORMALIZED,
                 )
-                for model, model_labels in zip(replicates, replicate_labels)
+                for model, model_labels in (zip(replicates, replicate_labels) if topics_weigh else [(None, None)])
             ]),
-            after=["label"],
+            after=["label", "model"] if topics_weigh else ["label"],
         )
         counts["themes"] = len(lexicon.names)
+    with stages.stage("tables") as counts:
+        # The readable forms of the terms the topics show are added once the topics are known: a term's form does
+        # not depend on which other terms are looked up with it.
+        weight_tables, display = frames.weight_tables(
+            prepared.documents, prepared.paragraphs, prepared.tokenized, vectors, weights, config,
+            shown=frames.theme_terms_shown(weights.theme_terms or expanded, evidence.terms),
+        )
+        counts["terms"] = len(display)
+    if not topics_weigh:
+        replicates, replicate_labels = _topics(config, stages, fitted_models, vectors, theme_terms, beside)
     with stages.stage("audit") as counts:
         audit = audit_lexicon(
             replicates[0], replicate_labels[0], vectors, evidence, weights.theme_terms or expanded, theme_terms,
@@ -240,8 +261,35 @@ def fit(config: Config, prepared: Prepared, stages: Stages, n_jobs: int) -> Fitt
             stability_scores = dict(zip(stability.themes, stability.stability.tolist()))
             counts["themes_without_topic"] = int(np.isnan(stability.stability).sum())
     return Fitted(
-        replicates, replicate_labels, evidence, expanded, weights, audit, stability_tables, stability_scores
+        replicates, replicate_labels, evidence, expanded, weights, audit, stability_tables, stability_scores,
+        weight_tables, display,
     )
+
+
+def _two_processes(config: Config, prepared: Prepared) -> bool:
+    """Whether to fit the model beside the other stages: when clean and tokenize would use more than one core."""
+    text_chars = sum(len(p.text) for p in prepared.paragraphs)
+    return config.model.seeds == 1 and resolve_workers(config.workers, text_chars) > 1
+
+
+def _topics(
+    config: Config, stages: Stages, fitted_models: Callable[[], list[TopicModel]], vectors: Vectors,
+    theme_terms: dict[str, list[str]], beside: bool,
+) -> tuple[list[TopicModel], list[TopicLabels]]:
+    """The model stage's end: the fitted models and a theme for each topic. Fitted beside, the stage's seconds are
+    those spent waiting for it."""
+    with stages.stage("model") as counts:
+        replicates = fitted_models()
+        if beside:
+            counts["fitted_beside"] = True
+        labels = [label_topics(model, vectors, theme_terms, config.label) for model in replicates]
+        counts["topics"] = len(replicates[0].seed_theme)
+        counts["seeds"] = len(replicates)
+        if config.model.engine == "tomotopy":
+            counts["sweeps_until_converged" if replicates[0].converged else "sweeps"] = replicates[0].sweeps
+            counts["paragraphs_sampled"] = replicates[0].sampled
+        counts["labeled_topics"] = sum(t != "unlabeled" for t in labels[0].theme)
+    return replicates, labels
 
 
 def _write(
@@ -251,15 +299,14 @@ def _write(
     files it holds at the top (the tables, summary.json, config.toml, lexicon.toml, manifest.json)."""
     lexicon, vectors, evidence, labels = prepared.lexicon, prepared.vectors, fitted.evidence, fitted.labels
     used_terms = fitted.weights.theme_terms or fitted.expanded
-    shown = [t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms]
-    shown += frames.theme_terms_shown(used_terms, evidence.terms)
-    shown += [t for topic in fitted.audit.topics for t, _ in topic.top_terms]
-    weighed, display = frames.weight_tables(
-        prepared.documents, prepared.paragraphs, prepared.tokenized, vectors, fitted.weights, config, shown=shown
+    shown = {t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms}
+    shown |= {t for topic in fitted.audit.topics for t, _ in topic.top_terms}
+    display = fitted.display | surface_forms(
+        prepared.paragraphs, prepared.tokenized, shown - fitted.display.keys(), config.tokenize
     )
     spellings = seed_spellings(lexicon, build_analyzer(config.tokenize))
     tables = {
-        **weighed,
+        **fitted.weight_tables,
         "topics.csv": frames.topic_table(fitted.topic_model, labels, display),
         "lexicon_coverage.csv": frames.coverage_table(
             usable_seeds(lexicon, vectors.terms), prepared.theme_terms, evidence, prepared.kept, spellings
@@ -295,19 +342,17 @@ def _write(
     return folder, lexicon_audit, len(tables) + 4
 
 
-def _label(
+def _lexicon_evidence(
     tokenized: Tokenized,
     vectors: Vectors,
-    replicates: list[TopicModel],
     theme_terms: dict[str, list[str]],
     kept: list[bool],
     config: LabelConfig,
-) -> tuple[EvidenceCounts, list[TopicLabels], ThemeTerms]:
-    """The label stage: seed evidence per paragraph, a theme per topic of each seed's model, each theme's terms."""
+) -> tuple[EvidenceCounts, ThemeTerms]:
+    """The label stage's lexicon side: seed evidence per paragraph and each theme's terms (seeds and expansion)."""
     evidence = evidence_counts(tokenized, vectors, theme_terms)
-    labels = [label_topics(model, vectors, theme_terms, config) for model in replicates]
     expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config)
-    return evidence, labels, expanded
+    return evidence, expanded
 
 
 def _count_reasons(paragraphs) -> dict[str, int]:

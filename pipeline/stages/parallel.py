@@ -1,7 +1,9 @@
-"""Run independent, deterministic jobs across processes (joblib) and gather their results in submission order."""
+"""Run independent, deterministic jobs across processes (joblib) and gather their results in submission order;
+or one job in a forked process while this one goes on."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -11,6 +13,8 @@ from typing import Any, TypeVar
 
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
+
+from pipeline.errors import PipelineError
 
 T = TypeVar("T")
 
@@ -73,3 +77,46 @@ def _job(function: Callable[..., T], index: int, task: Any, shared: dict[str, An
         warnings.simplefilter("always")
         result = function(task, **shared)
     return index, result, [w.message for w in caught]
+
+
+def in_background(function: Callable[[], T]) -> Callable[[], T]:
+    """Start function() in a forked process and return at once; the returned function waits for its result (or
+    raises what it raised). Where the platform cannot fork, function() runs when its result is asked for.
+
+    The job computes exactly what it would here (its state is a copy of this process's), so where it runs does not
+    change a byte; only the result, pickled, comes back."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return function
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_send_result, args=(function, sender, os.getpid()), name="background-job")
+    process.start()
+    sender.close()
+
+    def result() -> T:
+        try:
+            succeeded, value = receiver.recv()  # before join: a large result would fill the pipe and block the child
+        except EOFError:
+            raise PipelineError("a background job ended without a result (was its process killed?)") from None
+        finally:
+            receiver.close()
+            process.join()
+        if not succeeded:
+            raise value
+        return value
+
+    return result
+
+
+def _send_result(function: Callable[[], Any], sender: Any, parent: int) -> None:
+    _exit_with_parent(parent)
+    try:
+        outcome: tuple[bool, Any] = (True, function())
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+        outcome = (False, exc)
+    try:
+        sender.send(outcome)
+    except Exception as exc:  # noqa: BLE001 - a result or error that cannot be pickled
+        sender.send((False, PipelineError(f"a background job's result could not be sent back: {exc}")))
+    finally:
+        sender.close()
