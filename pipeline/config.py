@@ -257,7 +257,8 @@ class Config(Section):
     seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
     workers: int = Field(
-        0, ge=0, description="processes that clean, segment and tokenize; 0 = one per CPU core when there are over 4 MB of text, "
+        0, ge=0, description="processes that clean, segment and tokenize (with more than 1, one model is fitted in a second "
+        "process while the lexicon weights are computed); 0 = one per CPU core when there are over 4 MB of text, "
         "else 1; outputs are the same for any value"
     )
     engine: Literal["local", "spark"] = Field(
