@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 import threading
 import time
 import warnings
@@ -89,7 +91,11 @@ def in_background(function: Callable[[], T]) -> Callable[[], T]:
         return function
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_send_result, args=(function, sender, os.getpid()), name="background-job")
+    # Daemonic: a run that fails or is interrupted before asking for the result ends the job with it, instead of
+    # waiting at exit for a result nobody will read.
+    process = context.Process(
+        target=_send_result, args=(function, sender, os.getpid()), name="background-job", daemon=True
+    )
     process.start()
     sender.close()
 
@@ -98,6 +104,9 @@ def in_background(function: Callable[[], T]) -> Callable[[], T]:
             succeeded, value = receiver.recv()  # before join: a large result would fill the pipe and block the child
         except EOFError:
             raise PipelineError("a background job ended without a result (was its process killed?)") from None
+        except BaseException:
+            process.kill()  # interrupted while waiting (Ctrl-C): the job's result is of no use now
+            raise
         finally:
             receiver.close()
             process.join()
@@ -109,14 +118,19 @@ def in_background(function: Callable[[], T]) -> Callable[[], T]:
 
 
 def _send_result(function: Callable[[], Any], sender: Any, parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides what happens, this job must not print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent)
     try:
         outcome: tuple[bool, Any] = (True, function())
     except BaseException as exc:  # noqa: BLE001 - raised again in the parent
         outcome = (False, exc)
     try:
-        sender.send(outcome)
-    except Exception as exc:  # noqa: BLE001 - a result or error that cannot be pickled
-        sender.send((False, PipelineError(f"a background job's result could not be sent back: {exc}")))
+        try:
+            sender.send(outcome)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            sender.send((False, PipelineError(f"a background job's result could not be sent back: {exc}")))
+    except OSError:
+        pass  # the parent stopped listening (it failed or was interrupted); nothing is waiting for this result
     finally:
         sender.close()
