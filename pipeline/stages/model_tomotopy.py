@@ -19,8 +19,9 @@ from pipeline.types import ProgressHook, Vectors
 OPTIMIZE_ALPHA_EVERY = 10
 # How many times a fit reports its progress: often enough for a bar, rarely enough to cost nothing.
 PROGRESS_CALLS = 100
-# EM steps that give paragraphs left out of the sample their topic proportions: after 20 they move by less than
-# sampling noise (mean absolute difference from the sampler's own estimate on sampled paragraphs, bench/scale.py).
+# EM steps that give paragraphs left out of the sample their topic proportions. On planted data (20 topics, 30
+# terms a paragraph) steps 11-20 moved them by 0.0007 on average: 20 is past where they settle, and costs little
+# next to sampling (about 7 s of CPU for 80k paragraphs).
 FOLD_IN_ITERATIONS = 20
 # Sweeps between two looks at the log-likelihood per word, when stopping on convergence.
 CHECK_EVERY = 10
