@@ -114,6 +114,10 @@ class ModelConfig(Section):
         0.0005, ge=0, lt=1, description="tomotopy: stop sampling once 10 more sweeps raise the log-likelihood per word by "
         "less than this share of it (iterations = at most); 0 = always run every sweep"
     )
+    max_paragraphs: int = Field(
+        20000, ge=0, description="tomotopy: fit the topics on at most this many paragraphs (a seeded sample); the others "
+        "get their topic proportions from the fitted topics; 0 = fit on every paragraph"
+    )
     alpha: float | Literal["symmetric", "asymmetric", "auto"] = Field(
         "symmetric", description='paragraph-topic prior: "symmetric" (1/topics), "asymmetric", "auto" (learned) or a number'
     )
@@ -253,7 +257,8 @@ class Config(Section):
     seed: int = Field(42, ge=0, le=2**32 - 1, description="the one seed every random step is given")
     output_dir: str = Field("outputs", description="folder that holds the experiment folders")
     workers: int = Field(
-        0, ge=0, description="processes that clean, segment and tokenize; 0 = one per CPU core when there are over 4 MB of text, "
+        0, ge=0, description="processes that clean, segment and tokenize (with more than 1, one model is fitted in a second "
+        "process while the lexicon weights are computed); 0 = one per CPU core when there are over 4 MB of text, "
         "else 1; outputs are the same for any value"
     )
     engine: Literal["local", "spark"] = Field(

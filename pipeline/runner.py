@@ -6,37 +6,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from pipeline.store import artifacts, frames
-from pipeline.store.manifest import describe_files, warning_summary, write_manifest
-from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
-from pipeline.store.cache import StageCache, written_folders
-from pipeline.stage_runner import Stages
-from pipeline.stages.checks import check_lexicon_coverage, check_paragraphs, check_vocabulary
-from pipeline.config import Config, LabelConfig
+from pipeline.config import Config
+from pipeline.fitting import NORMALIZED, Fitted, fit  # noqa: F401  (NORMALIZED: `themes infer` imports it from here)
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
 from pipeline.report import write_report
-from pipeline.stages.audit import audit_lexicon, warn_about_coverage
+from pipeline.stage_runner import Stages
+from pipeline.stages.checks import check_paragraphs, check_vocabulary
 from pipeline.stages.clean import clean, shared_boilerplate
 from pipeline.stages.ingest import ingest, input_files
-from pipeline.stages.evidence import evidence_counts, seed_matrix
-from pipeline.stages.label import expand_lexicon, label_topics
-from pipeline.stages.model import fit_replicates, replicate_seeds
 from pipeline.stages.segment import segment
-from pipeline.stages.stability import align_topics, combine_replicates, theme_stability
+from pipeline.stages.surface import surface_forms
 from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, tokenize, usable_seeds
 from pipeline.stages.vectorize import filters_for_size, vectorize
-from pipeline.stages.weigh import weigh
-from pipeline.types import (
-    Document, EvidenceCounts, Lexicon, LexiconAudit, Paragraph, ThemeTerms, ThemeWeights, TopicLabels, TopicModel,
-    Tokenized, Vectors, WeighInputs,
-)
-
-# Evidence strings are built with the terms as the model knows them and made readable when written, once the
-# terms shown are known (their display forms are counted for those terms only).
-NORMALIZED: dict[str, str] = {}
+from pipeline.store import artifacts, frames
+from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
+from pipeline.store.cache import StageCache, written_folders
+from pipeline.store.manifest import describe_files, warning_summary, write_manifest
+from pipeline.types import Document, Lexicon, Paragraph, Tokenized, Vectors
 
 
 @dataclass(frozen=True)
@@ -150,100 +137,6 @@ def run(
     return RunResult(run_dir=folder.final, run_id=folder.run_id, summary=summary)
 
 
-@dataclass(frozen=True)
-class Fitted:
-    """What the stages after vectorize found: the topic models, their labels, the theme weights and the audit."""
-
-    replicates: list[TopicModel]  # one per model seed; the first is the config seed's (topics.csv, models/)
-    replicate_labels: list[TopicLabels]
-    evidence: EvidenceCounts
-    expanded: ThemeTerms
-    weights: ThemeWeights
-    audit: LexiconAudit
-    stability_tables: dict[str, Any]
-    stability_scores: dict[str, float]
-
-    @property
-    def topic_model(self) -> TopicModel:
-        return self.replicates[0]
-
-    @property
-    def labels(self) -> TopicLabels:
-        return self.replicate_labels[0]
-
-
-def fit(config: Config, prepared: Prepared, stages: Stages, n_jobs: int) -> Fitted:
-    """The model, label, weigh, audit and (with several model seeds) stability stages."""
-    lexicon, theme_terms, kept, vectors = prepared.lexicon, prepared.theme_terms, prepared.kept, prepared.vectors
-    with stages.stage("model") as counts:
-        # The lexicon's only way into the model is an explicit choice to seed topics with it.
-        anchors = theme_terms if config.model.seeded else {}
-        replicates = stages.cached(
-            "model",
-            lambda: fit_replicates(
-                vectors, kept, anchors, config.model, seed=config.seed, n_jobs=n_jobs, progress=stages.progress("model")
-            ),
-            after=["vectorize"],
-            parts=[config.model, config.seed, list(anchors.items())],
-        )
-        counts["topics"] = len(replicates[0].seed_theme)
-        counts["seeds"] = len(replicates)
-        if config.model.engine == "tomotopy":
-            counts["sweeps_until_converged" if replicates[0].converged else "sweeps"] = replicates[0].sweeps
-    with stages.stage("label") as counts:
-        evidence, replicate_labels, expanded = stages.cached(
-            "label",
-            lambda: _label(prepared.tokenized, vectors, replicates, theme_terms, kept, config.label),
-            after=["model"],
-            parts=[config.label, list(theme_terms.items())],
-        )
-        check_lexicon_coverage(theme_terms, evidence.present_terms(kept))
-        counts["labeled_topics"] = sum(t != "unlabeled" for t in replicate_labels[0].theme)
-        counts["expansion_terms"] = int(((expanded.weights > 0) & ~expanded.is_seed).sum())
-    with stages.stage("weigh") as counts:
-        doc_ids = [d.doc_id for d in prepared.documents]
-        weights = stages.cached(
-            "weigh",
-            lambda: combine_replicates([
-                weigh(
-                    WeighInputs(prepared.paragraphs, doc_ids, evidence, expanded, model, model_labels, lexicon.names),
-                    config.label,
-                    display=NORMALIZED,
-                )
-                for model, model_labels in zip(replicates, replicate_labels)
-            ]),
-            after=["label"],
-        )
-        counts["themes"] = len(lexicon.names)
-    with stages.stage("audit") as counts:
-        audit = audit_lexicon(
-            replicates[0], replicate_labels[0], vectors, evidence, weights.theme_terms or expanded, theme_terms,
-            prepared.paragraphs, kept,
-        )
-        warn_about_coverage(audit)
-        counts["uncovered_topics"] = sum(not t.covered for t in audit.topics)
-        counts["seed_token_share"] = f"{audit.seed_token_share:.3f}"
-    stability_tables: dict[str, Any] = {}
-    stability_scores: dict[str, float] = {}
-    if len(replicates) > 1:
-        with stages.stage("stability") as counts:
-            alignment = align_topics(replicates, replicate_labels, replicate_seeds(config.seed, len(replicates)))
-            n_tokens = np.asarray(vectors.counts.sum(axis=1)).ravel()
-            stability = theme_stability(
-                replicates, replicate_labels, lexicon.names, n_tokens, alignment, weights, config.label.top_terms
-            )
-            stability_tables = {
-                "theme_stability.csv": frames.theme_stability_table(stability),
-                "topic_stability.csv": frames.topic_stability_table(alignment, replicate_labels[0]),
-                "document_seeds.csv": frames.document_seeds_table(doc_ids, alignment.seeds, weights),
-            }
-            stability_scores = dict(zip(stability.themes, stability.stability.tolist()))
-            counts["themes_without_topic"] = int(np.isnan(stability.stability).sum())
-    return Fitted(
-        replicates, replicate_labels, evidence, expanded, weights, audit, stability_tables, stability_scores
-    )
-
-
 def _write(
     config: Config, prepared: Prepared, fitted: Fitted, stages: Stages, output_dir: Path
 ) -> tuple[artifacts.RunFolder, dict[str, Any], int]:
@@ -251,15 +144,14 @@ def _write(
     files it holds at the top (the tables, summary.json, config.toml, lexicon.toml, manifest.json)."""
     lexicon, vectors, evidence, labels = prepared.lexicon, prepared.vectors, fitted.evidence, fitted.labels
     used_terms = fitted.weights.theme_terms or fitted.expanded
-    shown = [t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms]
-    shown += frames.theme_terms_shown(used_terms, evidence.terms)
-    shown += [t for topic in fitted.audit.topics for t, _ in topic.top_terms]
-    weighed, display = frames.weight_tables(
-        prepared.documents, prepared.paragraphs, prepared.tokenized, vectors, fitted.weights, config, shown=shown
+    shown = {t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms}
+    shown |= {t for topic in fitted.audit.topics for t, _ in topic.top_terms}
+    display = fitted.display | surface_forms(
+        prepared.paragraphs, prepared.tokenized, shown - fitted.display.keys(), config.tokenize
     )
     spellings = seed_spellings(lexicon, build_analyzer(config.tokenize))
     tables = {
-        **weighed,
+        **fitted.weight_tables,
         "topics.csv": frames.topic_table(fitted.topic_model, labels, display),
         "lexicon_coverage.csv": frames.coverage_table(
             usable_seeds(lexicon, vectors.terms), prepared.theme_terms, evidence, prepared.kept, spellings
@@ -293,21 +185,6 @@ def _write(
         if config.report.enabled:
             write_report(folder.path)
     return folder, lexicon_audit, len(tables) + 4
-
-
-def _label(
-    tokenized: Tokenized,
-    vectors: Vectors,
-    replicates: list[TopicModel],
-    theme_terms: dict[str, list[str]],
-    kept: list[bool],
-    config: LabelConfig,
-) -> tuple[EvidenceCounts, list[TopicLabels], ThemeTerms]:
-    """The label stage: seed evidence per paragraph, a theme per topic of each seed's model, each theme's terms."""
-    evidence = evidence_counts(tokenized, vectors, theme_terms)
-    labels = [label_topics(model, vectors, theme_terms, config) for model in replicates]
-    expanded = expand_lexicon(evidence.counts[np.flatnonzero(kept)], seed_matrix(evidence, theme_terms), config)
-    return evidence, labels, expanded
 
 
 def _count_reasons(paragraphs) -> dict[str, int]:

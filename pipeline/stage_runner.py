@@ -64,6 +64,33 @@ class Stages:
                 warnings.warn(warning.rebuild(), stacklevel=2)
         return value
 
+    def started(
+        self, name: str, compute: Callable[[], T], *, background: bool, after: Iterable[str] = (), parts: Iterable[Any] = ()
+    ) -> Callable[[], T]:
+        """cached(), called later: the caller goes on and calls the returned function, inside the stage, for the
+        output and its warnings. With `background` (and no cached output) compute() starts now in a forked
+        process; else it runs when asked for. The output is the same bytes either way."""
+        if not background:
+            return lambda: self.cached(name, compute, after=after, parts=parts)
+        key = stage_key(name, [*(self.keys[stage] for stage in after), *parts])
+        self.keys[name] = key
+        found, entry = self.cache.get(name, key)
+        if found:
+            self.reused.append(name)
+        from pipeline.stages.parallel import in_background  # joblib: imported by runs, not by `import pipeline`
+
+        job = (lambda: entry) if found else in_background(lambda: _with_warnings(compute))
+
+        def result() -> T:
+            value, given = job()
+            if not found:
+                self.cache.put(name, key, (value, given))
+            for warning in given:
+                warnings.warn(warning.rebuild(), stacklevel=2)
+            return value
+
+        return result
+
     def _sort_warnings(self, caught: list[warnings.WarningMessage]) -> list[PipelineWarning]:
         """Print ours through the reporter; hand anything else (a library's warning) back to Python's filters."""
         ours = [w.message for w in caught if isinstance(w.message, PipelineWarning)]

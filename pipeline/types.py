@@ -167,14 +167,15 @@ class EvidenceCounts:
 @dataclass(frozen=True)
 class WeighInputs:
     """What the weigh stage reads: the paragraphs and their documents, the lexicon evidence counted in them, each
-    theme's weighted terms, and the topic model with its labels (used under label.method "hybrid"/"topics")."""
+    theme's weighted terms, and the topic model with its labels (used, and needed, only under label.method
+    "hybrid"/"topics")."""
 
     paragraphs: list[Paragraph]
     doc_ids: list[str]
     evidence: EvidenceCounts
     theme_terms: ThemeTerms
-    topic_model: TopicModel
-    labels: TopicLabels
+    topic_model: TopicModel | None
+    labels: TopicLabels | None
     themes: list[str]
 
 
@@ -200,6 +201,7 @@ class TopicModel:
     seed_theme: list[str]  # per topic: the theme whose seeds anchored it, or "" for a free topic
     sweeps: int = 0  # tomotopy: Gibbs sweeps run (fewer than model.iterations when it converged); gensim: 0
     converged: bool = False  # tomotopy: stopped because the log-likelihood per word had levelled off
+    sampled: int = 0  # tomotopy: paragraphs the topics were fitted on (the others' proportions folded in)
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,24 @@ def test_two_worker_processes_give_byte_identical_outputs(sample_run, sample_con
     assert outputs[0] == outputs[1]
 
 
+def test_a_sampled_model_fitted_beside_gives_the_outputs_of_one_process(sample_run, sample_config):
+    # Topics fitted on 100 of the sample's paragraphs, the others folded in: in a second process (workers = 2)
+    # or in this one (workers = 1), the same bytes; the theme weights are the default run's either way.
+    sampled = sample_config.model_copy(
+        update={"model": sample_config.model.model_copy(update={"max_paragraphs": 100}), "cache": CacheConfig(enabled=False)}
+    )
+    runs = [run(sampled.model_copy(update={"workers": workers})) for workers in (1, 2)]
+    stages = [{s["name"]: s for s in json.loads((r.run_dir / "manifest.json").read_text())["stages"]} for r in runs]
+    assert [s["model"].get("fitted_beside", False) for s in stages] == [False, True]
+    assert stages[0]["model"]["paragraphs_sampled"] == 100
+    outputs = [json.loads((r.run_dir / "manifest.json").read_text(encoding="utf-8"))["outputs"] for r in runs]
+    for hashes in outputs:
+        del hashes["report.html"]  # holds the run's id and time
+    assert outputs[0] == outputs[1]
+    for name in ("paragraphs.csv", "documents.csv"):
+        assert (runs[1].run_dir / name).read_bytes() == (sample_run.run_dir / name).read_bytes(), name
+
+
 def test_terms_are_shown_as_written_with_the_normalized_form_beside_them(sample_run, paragraphs):
     # The sample's speeches say "rule of law" and name "Xi Jinping": the lemma/phrase forms are "rule_law" and
     # "xi_jinping", which people should not have to read.

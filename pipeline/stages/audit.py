@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
+from itertools import accumulate
 
 import numpy as np
 
@@ -41,7 +42,7 @@ SHAPE_OCCURRENCES = 200
 NAME_CAPITALIZED = 0.9
 SHAPES = ("name", "email", "host", "number")
 
-_WORD = re.compile(r"\w(?:[\w'’-]*\w)?")
+_WORD_PIECES = re.compile(r"(\w(?:[\w'’-]*\w)?)")
 _CHUNK_TAIL = re.compile(r"\S*\Z")
 _CHUNK_HEAD = re.compile(r"\S*")
 _HOST = re.compile(r"(?:://|www\.|[a-z0-9-]+\.[a-z0-9-]+\.[a-z]{2,}|[a-z0-9-]+\.(?:com|edu|org|net|gov|mil)\b)", re.I)
@@ -169,17 +170,29 @@ def _word_shapes(words: set[str], texts) -> dict[str, str]:
     if not words:
         return shapes
     seen: dict[str, Counter[str]] = {t: Counter() for t in words}
+    counting = set(words)  # the words with fewer than SHAPE_OCCURRENCES occurrences seen so far
     for text in texts:
-        for found in _WORD.finditer(text):
-            word = found.group().lower()
-            if word not in seen or sum(seen[word].values()) >= SHAPE_OCCURRENCES:
+        if not counting:
+            break
+        # Split with the word captured, a text alternates between gaps and words (at C speed); most texts hold
+        # none of the words still counted, and only those that do need offsets.
+        pieces = _WORD_PIECES.split(text)
+        lowered = [w.lower() for w in pieces[1::2]]
+        if counting.isdisjoint(lowered):
+            continue
+        bounds = list(accumulate(map(len, pieces)))  # word j spans bounds[2j]:bounds[2j + 1]
+        for j in [j for j, word in enumerate(lowered) if word in counting]:
+            word, start, end = lowered[j], bounds[2 * j], bounds[2 * j + 1]
+            if word not in counting:  # it reached SHAPE_OCCURRENCES earlier in this text
                 continue
             # The whitespace-delimited chunk holding the word: "jd@cs.cmu.edu", "(Gerald", "www.nasa.gov".
-            head = _CHUNK_TAIL.search(text, max(0, found.start() - 80), found.start())
-            chunk_start = head.start() if head else found.start()
-            tail = _CHUNK_HEAD.match(text, found.end(), found.end() + 80)
-            chunk = text[chunk_start : tail.end() if tail else found.end()]
-            seen[word][_occurrence_shape(chunk, found.start() - chunk_start, text, chunk_start)] += 1
+            head = _CHUNK_TAIL.search(text, max(0, start - 80), start)
+            chunk_start = head.start() if head else start
+            tail = _CHUNK_HEAD.match(text, end, end + 80)
+            chunk = text[chunk_start : tail.end() if tail else end]
+            seen[word][_occurrence_shape(chunk, start - chunk_start, text, chunk_start)] += 1
+            if seen[word].total() >= SHAPE_OCCURRENCES:
+                counting.discard(word)
     for word, classes in seen.items():
         total = sum(classes.values())
         if not total:

@@ -52,14 +52,14 @@ def fit_topics(
     seed_theme = list(seeded) + [""] * (num_topics - len(seeded))
     if config.engine == "tomotopy":
         config = config.model_copy(update={"num_topics": num_topics})
-        model, fitted, sweeps, converged = fit_gibbs(
+        model, fitted, sweeps, converged, sampled = fit_gibbs(
             vectors, training_rows, seeded, config, seed=seed, progress=progress
         )
         doc_topic = np.zeros((vectors.counts.shape[0], num_topics))
         doc_topic[training_rows] = fitted
         return TopicModel(
             model=model, topic_term=model.get_topics(), doc_topic=doc_topic, seed_theme=seed_theme, sweeps=sweeps,
-            converged=converged,
+            converged=converged, sampled=sampled,
         )
     # Built without a corpus so nothing trains yet: the eta prior alone is too weak to anchor a topic under
     # variational Bayes, so seeded topics also start with their seeds' statistics before the first pass.

@@ -1,8 +1,12 @@
-"""Run independent, deterministic jobs across processes (joblib) and gather their results in submission order."""
+"""Run independent, deterministic jobs across processes (joblib) and gather their results in submission order;
+or one job in a forked process while this one goes on."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import pickle
+import signal
 import threading
 import time
 import warnings
@@ -11,6 +15,8 @@ from typing import Any, TypeVar
 
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
+
+from pipeline.errors import PipelineError
 
 T = TypeVar("T")
 
@@ -73,3 +79,58 @@ def _job(function: Callable[..., T], index: int, task: Any, shared: dict[str, An
         warnings.simplefilter("always")
         result = function(task, **shared)
     return index, result, [w.message for w in caught]
+
+
+def in_background(function: Callable[[], T]) -> Callable[[], T]:
+    """Start function() in a forked process and return at once; the returned function waits for its result (or
+    raises what it raised). Where the platform cannot fork, function() runs when its result is asked for.
+
+    The job computes exactly what it would here (its state is a copy of this process's), so where it runs does not
+    change a byte; only the result, pickled, comes back."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return function
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    # Daemonic: a run that fails or is interrupted before asking for the result ends the job with it, instead of
+    # waiting at exit for a result nobody will read.
+    process = context.Process(
+        target=_send_result, args=(function, sender, os.getpid()), name="background-job", daemon=True
+    )
+    process.start()
+    sender.close()
+
+    def result() -> T:
+        try:
+            succeeded, value = receiver.recv()  # before join: a large result would fill the pipe and block the child
+        except EOFError:
+            raise PipelineError("a background job ended without a result (was its process killed?)") from None
+        except BaseException:
+            process.kill()  # interrupted while waiting (Ctrl-C): the job's result is of no use now
+            raise
+        finally:
+            receiver.close()
+            process.join()
+        if not succeeded:
+            raise value
+        return value
+
+    return result
+
+
+def _send_result(function: Callable[[], Any], sender: Any, parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides what happens, this job must not print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent(parent)
+    try:
+        outcome: tuple[bool, Any] = (True, function())
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+        outcome = (False, exc)
+    try:
+        try:
+            sender.send(outcome)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            sender.send((False, PipelineError(f"a background job's result could not be sent back: {exc}")))
+    except OSError:
+        pass  # the parent stopped listening (it failed or was interrupted); nothing is waiting for this result
+    finally:
+        sender.close()

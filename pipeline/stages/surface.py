@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 
 import numpy as np
 
@@ -23,8 +24,9 @@ from pipeline.config import TokenizeConfig
 from pipeline.stages.tokenize import PHRASE_JOIN, WORD_PATTERN, build_word_normalizer, phrase_surface
 from pipeline.types import Paragraph, Tokenized
 
-# The tokenizer's words, found case-insensitively so that spans are taken from the text as written.
-_WORD = re.compile(WORD_PATTERN, re.IGNORECASE)
+# The tokenizer's words, found case-insensitively so that spans are taken from the text as written. Split with
+# the word captured, a text alternates between gaps and words: their lengths give every offset at C speed.
+_WORD_PIECES = re.compile(f"({WORD_PATTERN})", re.IGNORECASE)
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 # Words and what may join them in a phrase people read; a span across other punctuation ("growth; trade") is not
 # one, and ";", ":" and "*" would break the "term:weight; ..." cells.
@@ -56,22 +58,25 @@ def surface_forms(
         if not any(first in by_first for first in firsts):
             continue
         text = paragraphs[row].text
-        words = _written_words(text, word_to_pair, memo)
+        tokens, starts, ends = _written_words(text, word_to_pair, memo)
         enough = set()
-        tokens = [w[0] for w in words]
         for i in [i for i, token in enumerate(tokens) if token in by_first]:
-            start = words[i][1]
+            start = starts[i]
             for term, parts in by_first[tokens[i]]:
-                if len(parts) == 1 or tuple(tokens[i : i + len(parts)]) == parts:
-                    span = " ".join(text[start : words[i + len(parts) - 1][2]].split())
+                if len(parts) == 1:
+                    span = text[start : ends[i]]  # one word: no whitespace to fold, always readable
+                elif tuple(tokens[i : i + len(parts)]) == parts:
+                    span = " ".join(text[start : ends[i + len(parts) - 1]].split())
                     if not _READABLE.fullmatch(span):
                         continue
-                    spans[term][span.lower()] += 1
-                    if not _starts_sentence(text, start):
-                        cased[term][span] += 1
-                    seen[term] += 1
-                    if seen[term] == SPANS_PER_TERM:
-                        enough.add(term)
+                else:
+                    continue
+                spans[term][span.lower()] += 1
+                if not _starts_sentence(text, start):
+                    cased[term][span] += 1
+                seen[term] += 1
+                if seen[term] == SPANS_PER_TERM:
+                    enough.add(term)
         for term in enough:
             # Enough spans to tell the usual form; looking further would cost a pass over most paragraphs.
             first = term.split(PHRASE_JOIN)[0]
@@ -108,7 +113,9 @@ def _rows_with_words(
         begin, end = int(sequence.offsets[first_row]), int(sequence.offsets[last_row])
         positions = begin + np.flatnonzero(np.isin(sequence.ids[begin:end], ids))
         rows = np.searchsorted(sequence.offsets, positions, side="right") - 1
-        pairs = np.unique(np.stack([rows, sequence.ids[positions]], axis=1)[kept[rows]], axis=0)
+        # (row, word) pairs as one integer each: a 1-d unique sorts them as the row-wise one would, much faster.
+        keys = np.unique((rows * len(tokenized.vocabulary) + sequence.ids[positions])[kept[rows]])
+        pairs = np.stack(np.divmod(keys, len(tokenized.vocabulary)), axis=1)
         starts = np.flatnonzero(np.diff(pairs[:, 0], prepend=-1))
         for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(pairs)]):
             yield int(pairs[start, 0]), [tokenized.vocabulary[i] for i in pairs[start:stop, 1].tolist()]
@@ -116,18 +123,20 @@ def _rows_with_words(
 
 def _written_words(
     text: str, word_to_pair, memo: dict[str, tuple[str, int] | None]
-) -> list[tuple[str, int, int]]:
-    """(token, start, end) of each word of `text` that gives a token, offsets into `text` as written."""
-    words = []
-    for match in _WORD.finditer(text):
-        written = match.group()
-        if written not in memo:  # keyed by the word as written: most words repeat, and lower() is then spared
-            pair = word_to_pair(written.lower())
-            memo[written] = (pair[0], 2 if written.endswith(_POSSESSIVE) else 0) if pair else None
-        known = memo[written]
-        if known is not None:
-            words.append((known[0], match.start(), match.end() - known[1]))
-    return words
+) -> tuple[list[str], list[int], list[int]]:
+    """The token, start and end of each word of `text` that gives a token, offsets into `text` as written."""
+    pieces = _WORD_PIECES.split(text)
+    written = pieces[1::2]
+    for word in set(written).difference(memo):  # keyed as written: most words repeat, and lower() is then spared
+        pair = word_to_pair(word.lower())
+        memo[word] = (pair[0], 2 if word.endswith(_POSSESSIVE) else 0) if pair else None
+    bounds = list(accumulate(map(len, pieces)))  # word j spans bounds[2j]:bounds[2j + 1]
+    known = [(j, found) for j, found in enumerate(map(memo.__getitem__, written)) if found is not None]
+    return (
+        [found[0] for _, found in known],
+        [bounds[2 * j] for j, _ in known],
+        [bounds[2 * j + 1] - found[1] for j, found in known],
+    )
 
 
 def _most_frequent(spans: Counter[str]) -> str:

@@ -58,13 +58,12 @@ def weigh(
         explaining = ThemeTerms(weights=theme_terms.weights + learned_words, is_seed=theme_terms.is_seed)
     lexical = np.hstack([evidence, np.full((len(paragraphs), 1), config.other_threshold)])
     lexical = _normalize(lexical)
-    topical = topic_mixture(topic_model, labels, columns)
     if config.method == "lexicon":
-        paragraph = lexical
+        paragraph = lexical  # no topic model needed (the runner fits it meanwhile)
     elif config.method == "topics":
-        paragraph = topical
+        paragraph = topic_mixture(topic_model, labels, columns)
     else:
-        paragraph = (1 - config.topic_weight) * lexical + config.topic_weight * topical
+        paragraph = (1 - config.topic_weight) * lexical + config.topic_weight * topic_mixture(topic_model, labels, columns)
     paragraph[~kept] = 0.0
     paragraph[~kept, -1] = 1.0
     paragraph = _normalize(paragraph)

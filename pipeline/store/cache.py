@@ -107,17 +107,26 @@ class StageCache:
 
     def get_or_compute(self, stage: str, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
         """(output, whether it came from the cache)."""
-        if self.directory is None:
-            return compute(), False
-        path = self.directory / stage / f"{key}{ENTRY_SUFFIX}"
-        try:
-            with path.open("rb") as handle:
-                return pickle.load(handle), True
-        except Exception:  # noqa: BLE001 - absent, truncated or from an incompatible library: recompute
-            pass
+        found, value = self.get(stage, key)
+        if found:
+            return value, True
         value = compute()
-        self._store(path, value)
+        self.put(stage, key, value)
         return value, False
+
+    def get(self, stage: str, key: str) -> tuple[bool, Any]:
+        """(True, the stored output) or (False, None) when there is none to reuse."""
+        if self.directory is None:
+            return False, None
+        try:
+            with (self.directory / stage / f"{key}{ENTRY_SUFFIX}").open("rb") as handle:
+                return True, pickle.load(handle)
+        except Exception:  # noqa: BLE001 - absent, truncated or from an incompatible library: recompute
+            return False, None
+
+    def put(self, stage: str, key: str, value: Any) -> None:
+        if self.directory is not None:
+            self._store(self.directory / stage / f"{key}{ENTRY_SUFFIX}", value)
 
     def _store(self, path: Path, value: Any) -> None:
         if self.write_problem:

@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from pipeline.config import ModelConfig
 from pipeline.errors import ConfigError
 from pipeline.stages.model import fit_topics
+from pipeline.stages.model_tomotopy import fold_in, sample_rows
 from pipeline.types import Paragraph
 
 from .planted import FRUIT, SPACE, planted_paragraphs, planted_vectors
@@ -99,3 +101,36 @@ def test_gibbs_sampling_stops_once_the_likelihood_levels_off_and_says_so():
     assert (every_sweep.sweeps, every_sweep.converged) == (50, False)
     gensim, _ = fit(planted_paragraphs(), engine="gensim")
     assert (gensim.sweeps, gensim.converged) == (0, False)
+
+
+def test_a_large_corpus_fits_on_a_seeded_sample_and_the_rest_is_folded_in():
+    paragraphs = planted_paragraphs(n_per_theme=40)
+    sampled, vectors = fit(paragraphs, engine="tomotopy", max_paragraphs=30)
+    assert sampled.sampled == 30
+    assert np.allclose(sampled.doc_topic.sum(axis=1), 1.0)
+    # Sampled or folded in, every paragraph follows the plant.
+    assert all(sampled.doc_topic[i, i % 2] > 0.9 for i in range(len(paragraphs)))
+    again, _ = fit(paragraphs, engine="tomotopy", max_paragraphs=30)
+    assert np.array_equal(again.doc_topic, sampled.doc_topic) and np.array_equal(again.topic_term, sampled.topic_term)
+    everything, _ = fit(paragraphs, engine="tomotopy", max_paragraphs=0)
+    assert everything.sampled == len(paragraphs)
+
+
+def test_sample_rows_is_seeded_in_corpus_order_and_keeps_small_inputs_whole():
+    rows = np.arange(100, 200)
+    sample = sample_rows(rows, 10, seed=3)
+    assert len(sample) == 10 and np.all(np.diff(sample) > 0) and set(sample) <= set(rows)
+    assert np.array_equal(sample, sample_rows(rows, 10, seed=3))
+    assert not np.array_equal(sample, sample_rows(rows, 10, seed=4))
+    assert sample_rows(rows, 0, seed=3) is rows and sample_rows(rows, 100, seed=3) is rows
+
+
+def test_fold_in_recovers_planted_proportions_under_fixed_topics():
+    rng = np.random.default_rng(0)
+    topic_term = rng.dirichlet(np.full(50, 0.1), size=4)
+    planted = rng.dirichlet(np.full(4, 0.3), size=200)
+    counts = sp.csr_matrix(np.array([rng.multinomial(300, row @ topic_term) for row in planted]))
+    found = fold_in(topic_term, np.full(4, 0.1), counts, chunk_rows=64)  # chunks must not change the result
+    assert np.allclose(found.sum(axis=1), 1.0)
+    assert np.abs(found - planted).mean() < 0.03 < np.abs(planted - 0.25).mean()
+    assert np.array_equal(found, fold_in(topic_term, np.full(4, 0.1), counts))
