@@ -54,19 +54,27 @@ def fit_lda(
         raise ConfigError("no terms left to model after cleaning and vocabulary filters; lower vectorize.no_below or check that the input has text")
     k = topic_count(config.model.num_topics, 0, n_rows)
     alpha = config.model.alpha
+    settings = config.spark
+    em = settings.lda_optimizer == "em"
     lda = LDA(
-        k=k, maxIter=config.model.passes, seed=config.seed, optimizer="online", subsamplingRate=1.0,
-        topicConcentration=config.model.eta, learningOffset=1024.0, optimizeDocConcentration=alpha == "auto",
+        k=k, maxIter=settings.lda_iterations or config.model.passes, seed=config.seed, optimizer=settings.lda_optimizer,
+        topicConcentration=_em_prior(config.model.eta) if em else config.model.eta,
     )
-    if isinstance(alpha, float) or alpha == "symmetric":
-        lda.setDocConcentration([float(alpha) if isinstance(alpha, float) else 1.0 / k] * k)
+    if not em:
+        lda.setSubsamplingRate(1.0).setLearningOffset(1024.0).setOptimizeDocConcentration(alpha == "auto")
+    if isinstance(alpha, float) or alpha == "symmetric" or em:  # EM cannot learn alpha: "auto" starts symmetric
+        prior = float(alpha) if isinstance(alpha, float) else 1.0 / k
+        lda.setDocConcentration([_em_prior(prior) if em else prior] * k)
     model = lda.fit(counted)
     mass = _topic_mass(model.transform(counted), k)
     counted.unpersist()
-    lam = model.topicsMatrix().toArray().T  # topics x terms: lambda, the prior eta included
+    lam = model.topicsMatrix().toArray().T  # topics x terms
+    if em:  # MLlib's EM gives the expected counts alone; the online optimizer's lambda includes eta
+        lam = lam + config.model.eta
     topic_term = lam / lam.sum(axis=1, keepdims=True)
     gensim_lda = lda_from_topics(
-        vocabulary.dictionary, lam, model.estimatedDocConcentration().toArray(), config.model.eta, config.seed
+        vocabulary.dictionary, lam, model.estimatedDocConcentration().toArray() - (1.0 if em else 0.0), config.model.eta,
+        config.seed,
     )
     topic_model = TopicModel(model=gensim_lda, topic_term=topic_term, doc_topic=np.zeros((0, k)), seed_theme=[""] * k)
     empty = sp.csr_matrix((0, len(terms)))
@@ -92,3 +100,9 @@ def _topic_mass(transformed: Any, k: int) -> np.ndarray:
         vector_to_array("topicDistribution").alias("p"), "n", F.spark_partition_id().alias("part")
     ).mapInPandas(per_partition, SUMS_SCHEMA)
     return ordered_sums(rows, (k, 1))[:, 0]
+
+
+def _em_prior(prior: float) -> float:
+    """MLlib's EM takes priors shifted by one (a MAP estimate: "concentration - 1" is the pseudo-count) and
+    needs them above 1: the local prior as the same pseudo-count."""
+    return 1.0 + prior
