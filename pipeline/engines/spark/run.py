@@ -100,6 +100,7 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
         shown += frames.theme_terms_shown(used_terms, lex.terms)
         display = spellings.readable_forms(segmented, vocab, {*shown, *spellings.named_terms(tables)}, config)
         readable = spellings.readable_tables(tables, display).persist()
+        readable.count()  # materialized before the weighed tables it is made from are let go
         tables.unpersist()
         present = {t for t, n in zip(lex.terms, found.term_totals) if n > 0}
         small_tables = {

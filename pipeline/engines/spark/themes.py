@@ -24,7 +24,10 @@ from pipeline.types import (
 from pipeline.store.frames import weight_tables
 
 SUMS_SCHEMA = "term long, theme long, part long, value double"
-TABLES_SCHEMA = "kind string, part long, frame binary"
+TABLES_SCHEMA = "kind string, part long, chunk long, frame binary"
+# Rows of a table per pickled chunk: a whole partition's paragraphs with their text in one binary cell outgrows the
+# JVM's buffers (312k UN paragraphs over 8 partitions: out of heap with spark.driver.memory = 1g).
+CHUNK_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,8 @@ def weighed_tables(
     topics: tuple[np.ndarray, TopicLabels], themes: list[str], config: Config,
 ) -> Any:
     """`weigh` per partition with the corpus's theme terms and learned model, then the runner's paragraph and
-    document tables of each partition, pickled (kind "paragraphs" or "documents"), terms as normalized."""
+    document tables of each partition, pickled CHUNK_ROWS rows at a time (kind "paragraphs" or "documents", the
+    partition's first document, the chunk's number), terms as normalized."""
     topic_term, labels = topics
 
     def tables(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -161,9 +165,12 @@ def weighed_tables(
         # Terms as normalized: their readable forms are chosen over the whole corpus afterwards (spellings.py).
         frames_of, _ = weight_tables(part.documents, part.paragraphs, tokenized, vectors, weights, config, display={})
         order = part.doc_orders[0]
-        yield pd.DataFrame({
-            "kind": ["paragraphs", "documents"], "part": [order, order],
-            "frame": [pickle.dumps(frames_of["paragraphs.csv"]), pickle.dumps(frames_of["documents.csv"])],
-        })
+        for kind in ("paragraphs", "documents"):
+            table = frames_of[f"{kind}.csv"]
+            starts = range(0, max(len(table), 1), CHUNK_ROWS)
+            yield pd.DataFrame({
+                "kind": kind, "part": order, "chunk": list(range(len(starts))),
+                "frame": [pickle.dumps(table.iloc[start : start + CHUNK_ROWS]) for start in starts],
+            })
 
     return segmented.mapInPandas(tables, TABLES_SCHEMA)

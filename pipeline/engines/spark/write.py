@@ -32,7 +32,7 @@ def write_tables(tables: Any, folder: Path, parquet: bool) -> list[str]:
 def _write_csv(rows: Any, path: Path) -> str:
     header = True
     with path.open("w", encoding="utf-8", newline="") as out:
-        for row in rows.orderBy("part").toLocalIterator():
+        for row in rows.orderBy("part", "chunk").toLocalIterator():
             frame = pickle.loads(row["frame"])
             if header or len(frame):
                 _append(frame, out, header)
@@ -75,22 +75,24 @@ def _schema(rows: Any) -> str:
 
 
 def paragraph_digest(tables: Any, themes: list[str], n: int) -> ParagraphDigest:
-    """What the report shows of the paragraphs (`digest_paragraphs`), counted per partition: each partition's
-    heaviest kept rows per theme, then the heaviest among those in partition (= row) order."""
+    """What the report shows of the paragraphs (`digest_paragraphs`), counted per chunk of a partition: each
+    chunk's heaviest kept rows per theme, then the heaviest among those in (partition, chunk) = row order."""
     def digest(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for frame in frames:
-            for part, blob in zip(frame["part"], frame["frame"]):
+            for part, chunk, blob in zip(frame["part"], frame["chunk"], frame["frame"]):
                 table = pickle.loads(blob)
                 kept = table[table["status"] == KEPT]
                 found = (table["status"].value_counts().to_dict(), kept["dominant_theme"].value_counts().to_dict(),
                          heaviest_rows(kept, themes, n))
-                yield pd.DataFrame({"part": [part], "digest": [pickle.dumps(found)]})
+                yield pd.DataFrame({"part": [part], "chunk": [chunk], "digest": [pickle.dumps(found)]})
 
-    rows = tables.where("kind = 'paragraphs'").select("part", "frame").mapInPandas(digest, "part long, digest binary")
+    rows = tables.where("kind = 'paragraphs'").select("part", "chunk", "frame").mapInPandas(
+        digest, "part long, chunk long, digest binary"
+    )
     statuses: Counter[str] = Counter()
     dominant: Counter[str] = Counter()
     heaviest = []
-    for _, blob in sorted(rows.collect()):
+    for _, _, blob in sorted(rows.collect()):
         part_statuses, part_dominant, part_heaviest = pickle.loads(blob)
         statuses.update(part_statuses)
         dominant.update(part_dominant)
