@@ -180,6 +180,82 @@ def print_tables(results: list[dict[str, Any]]) -> None:
         print(f"  {r['size']}: " + ", ".join(f"{k} {v:.0f}" for k, v in r["spark"]["seconds"].items()))
 
 
+# MLlib settings tried against the local engine's topics (issue 21: c_npmi within 0.01).
+SPARK_LDA = {
+    "online": [],
+    "online x5": ["spark.lda_iterations=100"],
+    "em": ['spark.lda_optimizer="em"', "spark.lda_iterations=100"],
+}
+
+
+def topic_coherence(run_dir: Path, reference: Any, token2id: dict[str, int], top: int = 10) -> float:
+    """Mean c_npmi (the sweep's own metric: 10-token windows over the kept paragraphs) of a run's topics."""
+    import numpy as np
+
+    from pipeline.stages.metrics import c_npmi, top_term_ids
+    from pipeline.store.read import load_topic_terms
+
+    topics = load_topic_terms(run_dir)
+    own = top_term_ids(topics.topic_term, top)
+    ids = np.array([[token2id[topics.terms[i]] for i in row] for row in own])
+    return float(c_npmi(ids, reference).mean())
+
+
+def coherence_rows(name: str, make_config: Any) -> list[dict[str, Any]]:
+    """c_npmi of the local engine's topics and of MLlib's under each SPARK_LDA setting, on one corpus
+    (`make_config(overrides)` gives its config)."""
+    from pipeline.progress import SilentReporter
+    from pipeline.runner import prepare, run
+    from pipeline.stage_runner import Stages
+    from pipeline.store.cache import StageCache
+
+    config = make_config([])
+    prepared = prepare(config, Stages(SilentReporter(), StageCache.for_config(config)))
+    texts = [tokens for tokens, keep in zip(prepared.tokenized.tokens, prepared.kept) if keep]
+    token2id = prepared.vectors.dictionary.token2id
+    from pipeline.stages.metrics import reference_corpus
+
+    reference = reference_corpus(texts, token2id)
+    rows = []
+    began = time.perf_counter()
+    local = run(config)
+    rows.append({"corpus": name, "engine": f"local ({config.model.engine})", "s": time.perf_counter() - began,
+                 "c_npmi": topic_coherence(local.run_dir, reference, token2id)})
+    for setting, overrides in SPARK_LDA.items():
+        spark = make_config(['engine="spark"', "spark.partitions=2", *overrides])
+        began = time.perf_counter()
+        ours = run(spark)
+        rows.append({"corpus": name, "engine": f"spark {setting}", "s": time.perf_counter() - began,
+                     "c_npmi": topic_coherence(ours.run_dir, reference, token2id)})
+    return rows
+
+
+def coherence(overrides: list[str]) -> list[dict[str, Any]]:
+    """The sample and 20 Newsgroups (distinct5, 1,000 posts, bench/newsgroups.py's corpus and lexicon)."""
+    import newsgroups
+
+    work = Path(tempfile.mkdtemp(prefix="spark-coherence-", dir=scale.archives.CACHE_DIR))
+    try:
+        rows = coherence_rows(
+            "sample", lambda more: load_config(None, [f"output_dir={json.dumps(str(work / 'sample'))}", *overrides, *more])
+        )
+        preset, groups = newsgroups.parse_groups("distinct5")
+        posts, _ = newsgroups.sample_corpus(newsgroups.ensure_extracted(), "train", groups, 200, 42, 20)
+        lexicon = newsgroups.load_group_lexicon(groups)
+        (work / "ng").mkdir()
+        corpus, lexicon_path = newsgroups.write_inputs(work / "ng", posts, lexicon)
+        ng_overrides = [*newsgroups.pipeline_overrides(work / "ng", corpus, lexicon_path, preset, 42), *overrides]
+
+        def ng(more: list[str]) -> Config:
+            return newsgroups.resolve_config(None, [*ng_overrides, *more], len(lexicon))[0]
+
+        return rows + coherence_rows("20ng distinct5", ng)
+    finally:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         config = Config.model_validate_json(Path(sys.argv[2]).read_text())
@@ -191,7 +267,16 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--skip-local", action="store_true", help="time the Spark engine only")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--coherence", action="store_true",
+                        help="only c_npmi of MLlib's topics against the local engine's (sample, 20 Newsgroups)")
     args = parser.parse_args()
+    if args.coherence:
+        rows = coherence(args.overrides)
+        print(f"load average {os.getloadavg()[0]:.1f}")
+        print(f"{'corpus':<16} {'engine':<22} {'seconds':>8} {'c_npmi':>8}")
+        for row in rows:
+            print(f"{row['corpus']:<16} {row['engine']:<22} {row['s']:>8.0f} {row['c_npmi']:>8.4f}")
+        return
     scale.archives.ensure_extracted(scale.ARCHIVE, scale.ARCHIVE_SHA256, scale.EXTRACTED)
     config = load_config(args.config, ["report.enabled=false", *args.overrides])
     results = [measure(size, config, args.master, args.skip_local) for size in args.sizes]

@@ -200,6 +200,10 @@ class SparkConfig(Section):
     )
     parquet_from: int = Field(200_000, ge=1, description="auto: paragraphs from which the tables are written as Parquet")
     settings: dict[str, str] = Field({}, description='other Spark settings passed as given, e.g. {"spark.sql.shuffle.partitions" = "64"}')
+    lda_optimizer: Literal["online", "em"] = Field(
+        "online", description='MLlib LDA: "online" (variational Bayes, full batches) or "em" (expectation-maximization)'
+    )
+    lda_iterations: int = Field(0, ge=0, description="MLlib LDA iterations; 0 = model.passes")
 
 
 class ReportConfig(Section):

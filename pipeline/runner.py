@@ -154,10 +154,12 @@ def _write(
         **fitted.weight_tables,
         "topics.csv": frames.topic_table(fitted.topic_model, labels, display),
         "lexicon_coverage.csv": frames.coverage_table(
-            usable_seeds(lexicon, vectors.terms), prepared.theme_terms, evidence, prepared.kept, spellings
+            usable_seeds(lexicon, vectors.terms), prepared.theme_terms, evidence.present_terms(prepared.kept), spellings
         ),
         "uncovered_topics.csv": uncovered_topics_table(fitted.audit, display),
-        "theme_terms.csv": frames.theme_terms_table(lexicon.names, used_terms, evidence, display),
+        "theme_terms.csv": frames.theme_terms_table(
+            lexicon.names, used_terms, evidence.terms, frames.paragraphs_per_term(evidence.counts), display
+        ),
         **fitted.stability_tables,
     }
     lexicon_audit = audit_summary(fitted.audit, display)
@@ -168,7 +170,7 @@ def _write(
             artifacts.write_csv(frame, folder.path / name)
         write_summary(folder.path, lexicon_audit)
         (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
-        artifacts.save_models(folder.path, prepared.tokenized, vectors, fitted.topic_model)
+        artifacts.save_models(folder.path, vectors.dictionary, prepared.tokenized.phraser, fitted.topic_model)
         artifacts.save_for_infer(
             folder.path, lexicon, evidence.terms, fitted.expanded, fitted.weights.theme_model, prepared.boilerplate
         )

@@ -71,8 +71,10 @@ class Report:
     charts: dict[str, str]
 
 
-def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts:
-    """Everything the report needs from `run_dir` (and from `sweep`: a sweep folder or its sweep.csv)."""
+def load_run_artifacts(run_dir: Path, sweep: Path | None = None, digest: ParagraphDigest | None = None) -> RunArtifacts:
+    """Everything the report needs from `run_dir` (and from `sweep`: a sweep folder or its sweep.csv); the
+    paragraphs' `digest` when given (an engine that counted it where the paragraphs are), else read off
+    paragraphs.csv."""
     run = load_run(run_dir)
     sweep_csv = _sweep_csv(sweep) if sweep is not None else None
     documents = run.documents.assign(
@@ -82,7 +84,7 @@ def load_run_artifacts(run_dir: Path, sweep: Path | None = None) -> RunArtifacts
     config = load_config(run_dir / "config.toml")
     return RunArtifacts(
         columns=run.labels,
-        paragraphs=digest_paragraphs(run, config.report.paragraphs_per_theme),
+        paragraphs=digest or digest_paragraphs(run, config.report.paragraphs_per_theme),
         documents=documents,
         topics=read_run_csv(run_dir / "topics.csv", ("topic", "theme", "label_score", "seed_theme", "top_terms")),
         theme_terms=theme_terms.assign(term=theme_terms["term"].astype(str)),

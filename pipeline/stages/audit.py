@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
@@ -48,6 +49,16 @@ _CHUNK_HEAD = re.compile(r"\S*")
 _HOST = re.compile(r"(?:://|www\.|[a-z0-9-]+\.[a-z0-9-]+\.[a-z]{2,}|[a-z0-9-]+\.(?:com|edu|org|net|gov|mil)\b)", re.I)
 
 
+@dataclass(frozen=True)
+class AuditCounts:
+    """What the audit reads off the corpus's kept paragraphs: sums any engine can add up over parts of it."""
+
+    kept_paragraphs: int
+    term_totals: np.ndarray  # occurrences of each evidence term
+    seeded_paragraphs: int  # paragraphs holding a seed of any theme
+    topic_mass: np.ndarray  # tokens per topic: each paragraph's tokens times its topic proportions
+
+
 def audit_lexicon(
     topic_model: TopicModel,
     labels: TopicLabels,
@@ -61,43 +72,70 @@ def audit_lexicon(
     """Coverage of the kept tokens and of the topics by the lexicon, and each theme's evidence shapes."""
     rows = np.flatnonzero(kept)
     counts = evidence.counts[rows]
-    term_totals = np.asarray(counts.sum(axis=0)).ravel()
-    n_vocabulary = len(vectors.terms)
-    kept_tokens = float(term_totals[:n_vocabulary].sum()) or 1.0
-    column = {t: j for j, t in enumerate(evidence.terms)}
-    seed_columns = sorted({column[t] for terms in seeds.values() for t in terms if t in column})
-    has_weight = theme_terms.weights.sum(axis=1) > 0
-    paragraph_seeds = np.asarray(counts[:, seed_columns].sum(axis=1)).ravel() if seed_columns else np.zeros(len(rows))
-    topics = _topic_audits(topic_model, labels, vectors, theme_terms, list(seeds), seed_columns, rows)
-    return LexiconAudit(
+    columns = seed_columns(evidence.terms, seeds)
+    paragraph_seeds = np.asarray(counts[:, columns].sum(axis=1)).ravel() if columns else np.zeros(len(rows))
+    tokens = np.asarray(vectors.counts[rows].sum(axis=1)).ravel()
+    audit_counts = AuditCounts(
         kept_paragraphs=len(rows),
-        seed_token_share=float(term_totals[seed_columns].sum()) / kept_tokens,
+        term_totals=np.asarray(counts.sum(axis=0)).ravel(),
+        seeded_paragraphs=int((paragraph_seeds > 0).sum()),
+        topic_mass=tokens @ topic_model.doc_topic[rows],
+    )
+    candidates = shape_candidates(theme_terms, audit_counts.term_totals, evidence.terms)
+    shape_of = term_shapes(candidates, (paragraphs[r].text for r in rows.tolist()))
+    return audit_from_counts(audit_counts, topic_model.topic_term, labels, len(vectors.terms), evidence.terms,
+                             theme_terms, seeds, shape_of)
+
+
+def seed_columns(terms: list[str], seeds: dict[str, list[str]]) -> list[int]:
+    """The evidence columns of every theme's seeds."""
+    column = {t: j for j, t in enumerate(terms)}
+    return sorted({column[t] for theme_seeds in seeds.values() for t in theme_seeds if t in column})
+
+
+def audit_from_counts(
+    counts: AuditCounts,
+    topic_term: np.ndarray,
+    labels: TopicLabels,
+    n_vocabulary: int,
+    terms: list[str],
+    theme_terms: ThemeTerms,
+    seeds: dict[str, list[str]],
+    shape_of: dict[str, str],
+) -> LexiconAudit:
+    """The audit from the corpus's counts, the topics (topics x vocabulary) and the candidates' shapes."""
+    term_totals = counts.term_totals
+    kept_tokens = float(term_totals[:n_vocabulary].sum()) or 1.0
+    columns = seed_columns(terms, seeds)
+    has_weight = theme_terms.weights.sum(axis=1) > 0
+    n = counts.kept_paragraphs
+    topics = _topic_audits(counts.topic_mass, topic_term, labels, n_vocabulary, theme_terms, list(seeds), columns)
+    return LexiconAudit(
+        kept_paragraphs=n,
+        seed_token_share=float(term_totals[columns].sum()) / kept_tokens,
         evidence_token_share=float(term_totals[has_weight].sum()) / kept_tokens,
-        seeded_paragraph_share=float((paragraph_seeds > 0).mean()) if len(rows) else 0.0,
+        seeded_paragraph_share=counts.seeded_paragraphs / n if n else 0.0,
         uncovered_topic_share=float(sum(t.share for t in topics if not t.covered)),
         topics=topics,
-        evidence_shapes=evidence_shapes(theme_terms, term_totals, evidence, list(seeds), paragraphs, rows),
+        evidence_shapes=shares_of_shapes(theme_terms, term_totals, terms, list(seeds), shape_of),
     )
 
 
 def _topic_audits(
-    topic_model: TopicModel,
+    mass: np.ndarray,
+    topic_term: np.ndarray,
     labels: TopicLabels,
-    vectors: Vectors,
+    n_vocabulary: int,
     theme_terms: ThemeTerms,
     themes: list[str],
     seed_columns: list[int],
-    rows: np.ndarray,
 ) -> list[TopicAudit]:
-    n_vocabulary = len(vectors.terms)
-    tokens = np.asarray(vectors.counts[rows].sum(axis=1)).ravel()
-    mass = tokens @ topic_model.doc_topic[rows]
     share = mass / mass.sum() if mass.sum() > 0 else mass
     in_vocabulary = [j for j in seed_columns if j < n_vocabulary]
-    seed_mass = topic_model.topic_term[:, in_vocabulary].sum(axis=1)
+    seed_mass = topic_term[:, in_vocabulary].sum(axis=1)
     weights = theme_terms.weights[:n_vocabulary]
-    norms = np.linalg.norm(topic_model.topic_term, axis=1)[:, None] * np.linalg.norm(weights, axis=0)[None, :]
-    similarity = np.divide(topic_model.topic_term @ weights, norms, out=np.zeros_like(norms), where=norms > 0)
+    norms = np.linalg.norm(topic_term, axis=1)[:, None] * np.linalg.norm(weights, axis=0)[None, :]
+    similarity = np.divide(topic_term @ weights, norms, out=np.zeros_like(norms), where=norms > 0)
     audits = []
     for k in range(len(share)):
         nearest = int(np.argmax(similarity[k])) if themes else -1
@@ -116,6 +154,20 @@ def _topic_audits(
     return audits
 
 
+def _heaviest(theme_terms: ThemeTerms, term_totals: np.ndarray) -> dict[int, list[int]]:
+    """Per theme column: its SHAPE_TERMS evidence terms of most mass (weight x occurrences in kept text)."""
+    mass = theme_terms.weights * term_totals[:, None]
+    return {
+        j: [int(i) for i in np.lexsort((np.arange(mass.shape[0]), -mass[:, j]))[:SHAPE_TERMS] if mass[i, j] > 0]
+        for j in range(mass.shape[1])
+    }
+
+
+def shape_candidates(theme_terms: ThemeTerms, term_totals: np.ndarray, terms: list[str]) -> set[str]:
+    """The evidence terms whose shape the audit reads: each theme's heaviest."""
+    return {terms[i] for heaviest in _heaviest(theme_terms, term_totals).values() for i in heaviest}
+
+
 def evidence_shapes(
     theme_terms: ThemeTerms,
     term_totals: np.ndarray,
@@ -124,32 +176,46 @@ def evidence_shapes(
     paragraphs: list[Paragraph],
     rows: np.ndarray,
 ) -> dict[str, dict[str, float]]:
-    """Per theme: the share of its evidence mass (weight x occurrences in kept text) held by each suspect shape.
-    Seeds are never suspect: a user who seeds "Israel" or "NHL" means the name."""
-    mass = theme_terms.weights * term_totals[:, None]
-    heaviest = {
-        j: [int(i) for i in np.lexsort((np.arange(mass.shape[0]), -mass[:, j]))[:SHAPE_TERMS] if mass[i, j] > 0]
-        for j in range(len(themes))
-    }
-    candidates = {evidence.terms[i] for terms in heaviest.values() for i in terms}
+    """Per theme: the share of its evidence mass (weight x occurrences in kept text) held by each suspect shape."""
+    candidates = shape_candidates(theme_terms, term_totals, evidence.terms)
     shape_of = term_shapes(candidates, (paragraphs[r].text for r in rows.tolist()))
+    return shares_of_shapes(theme_terms, term_totals, evidence.terms, themes, shape_of)
+
+
+def shares_of_shapes(
+    theme_terms: ThemeTerms, term_totals: np.ndarray, terms: list[str], themes: list[str], shape_of: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """`evidence_shapes` from the candidates' shapes. Seeds are never suspect: a user who seeds "Israel" or "NHL"
+    means the name."""
+    mass = theme_terms.weights * term_totals[:, None]
+    heaviest = _heaviest(theme_terms, term_totals)
     result = {}
     for j, theme in enumerate(themes):
         total = float(mass[:, j].sum())
         shares = dict.fromkeys(SHAPES, 0.0)
         for i in heaviest[j]:
-            if not theme_terms.is_seed[i, j] and (shape := shape_of.get(evidence.terms[i], "")) and total > 0:
+            if not theme_terms.is_seed[i, j] and (shape := shape_of.get(terms[i], "")) and total > 0:
                 shares[shape] += float(mass[i, j]) / total
         result[theme] = shares
     return result
+
+
+def shape_words(terms: set[str]) -> set[str]:
+    """The words whose occurrences tell the shapes of `terms` (a phrase's words)."""
+    return {w for t in terms for w in t.split(PHRASE_JOIN) if w}
 
 
 def term_shapes(terms: set[str], texts) -> dict[str, str]:
     """Each term's shape ("name", "email", "host", "number" or "") from its occurrences in `texts`; a phrase is
     an address when a word of it is one, a name when all its words are ("reggie leach"), else a number when one
     of its words is."""
-    words = {w for t in terms for w in t.split(PHRASE_JOIN) if w}
-    shapes = _word_shapes(words, texts)
+    return shapes_from_occurrences(terms, word_occurrences(shape_words(terms), texts))
+
+
+def shapes_from_occurrences(terms: set[str], occurrences: dict[str, str]) -> dict[str, str]:
+    """`term_shapes` from each word's first SHAPE_OCCURRENCES occurrence classes in corpus order (a string of
+    class letters, see `word_occurrences`)."""
+    shapes = _word_shapes(shape_words(terms), occurrences)
     for term in terms:
         parts = [shapes.get(w, "") for w in term.split(PHRASE_JOIN)]
         for shape in ("email", "host"):
@@ -164,13 +230,18 @@ def term_shapes(terms: set[str], texts) -> dict[str, str]:
     return shapes
 
 
-def _word_shapes(words: set[str], texts) -> dict[str, str]:
-    shapes = {t: "number" for t in words if any(c.isdigit() for c in t)}
-    words = words - set(shapes)
-    if not words:
-        return shapes
-    seen: dict[str, Counter[str]] = {t: Counter() for t in words}
-    counting = set(words)  # the words with fewer than SHAPE_OCCURRENCES occurrences seen so far
+# One letter per occurrence class, so a word's occurrences travel as a short string.
+_CLASS_LETTER = {"email": "e", "host": "h", "lower": "l", "start": "s", "upper": "u"}
+_LETTER_CLASS = {letter: name for name, letter in _CLASS_LETTER.items()}
+
+
+def word_occurrences(words: set[str], texts, limit: int = SHAPE_OCCURRENCES) -> dict[str, str]:
+    """Each word's first `limit` occurrences in `texts`, in order, as class letters (e-mail, host, lower case,
+    sentence start, upper case); words with a digit are numbers by their spelling and are not looked for."""
+    seen: dict[str, list[str]] = {t: [] for t in words if not any(c.isdigit() for c in t)}
+    if not seen:
+        return {}
+    counting = set(seen)  # the words with fewer than `limit` occurrences seen so far
     for text in texts:
         if not counting:
             break
@@ -183,17 +254,23 @@ def _word_shapes(words: set[str], texts) -> dict[str, str]:
         bounds = list(accumulate(map(len, pieces)))  # word j spans bounds[2j]:bounds[2j + 1]
         for j in [j for j, word in enumerate(lowered) if word in counting]:
             word, start, end = lowered[j], bounds[2 * j], bounds[2 * j + 1]
-            if word not in counting:  # it reached SHAPE_OCCURRENCES earlier in this text
+            if word not in counting:  # it reached `limit` earlier in this text
                 continue
             # The whitespace-delimited chunk holding the word: "jd@cs.cmu.edu", "(Gerald", "www.nasa.gov".
             head = _CHUNK_TAIL.search(text, max(0, start - 80), start)
             chunk_start = head.start() if head else start
             tail = _CHUNK_HEAD.match(text, end, end + 80)
             chunk = text[chunk_start : tail.end() if tail else end]
-            seen[word][_occurrence_shape(chunk, start - chunk_start, text, chunk_start)] += 1
-            if seen[word].total() >= SHAPE_OCCURRENCES:
+            seen[word].append(_CLASS_LETTER[_occurrence_shape(chunk, start - chunk_start, text, chunk_start)])
+            if len(seen[word]) >= limit:
                 counting.discard(word)
-    for word, classes in seen.items():
+    return {word: "".join(letters) for word, letters in seen.items()}
+
+
+def _word_shapes(words: set[str], occurrences: dict[str, str]) -> dict[str, str]:
+    shapes = {t: "number" for t in words if any(c.isdigit() for c in t)}
+    for word in sorted(words - set(shapes)):
+        classes = Counter(_LETTER_CLASS[c] for c in occurrences.get(word, "")[:SHAPE_OCCURRENCES])
         total = sum(classes.values())
         if not total:
             continue

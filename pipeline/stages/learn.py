@@ -53,7 +53,7 @@ def learn_themes(
         learned = _learned_evidence(model, presence, doc_rows, config)
     if model is None:
         return Learned(learned, np.zeros((counts.shape[1], seed_evidence.shape[1])))
-    return Learned(evidence=learned, term_weights=_term_weights(model), model=model)
+    return Learned(evidence=learned, term_weights=learned_term_weights(model), model=model)
 
 
 def background_of(presence_per_term: np.ndarray) -> np.ndarray:
@@ -91,7 +91,7 @@ def fit_theme_model(
 
 def apply_theme_model(model: ThemeModel, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig) -> Learned:
     """A learned model's evidence for other paragraphs (a saved run's, applied to new documents): the E-step only."""
-    return Learned(_learned_evidence(model, _presence(counts), doc_rows, config), _term_weights(model), model)
+    return Learned(_learned_evidence(model, _presence(counts), doc_rows, config), learned_term_weights(model), model)
 
 
 def presence(counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -123,7 +123,8 @@ def _learned_evidence(
     return (config.learn_floor + config.learn_weight * topicality)[:, None] * posterior
 
 
-def _term_weights(model: ThemeModel) -> np.ndarray:
+def learned_term_weights(model: ThemeModel) -> np.ndarray:
+    """terms x themes: how much more often each theme's word model draws a term than the background, >= 0."""
     return np.clip(model.log_phi - model.log_background, 0.0, None).T
 
 

@@ -140,16 +140,24 @@ def _as_gensim(model, vectors: Vectors, config: ModelConfig, seed: int) -> LdaMo
         topic_word[k, order] = model.get_topic_word_dist(k)
     # tomotopy's p(w|k) = (n_kw + eta) / (n_k + V eta): back to counts n_kw, which gensim adds eta to.
     totals = np.asarray(model.get_count_by_topics(), dtype=np.float64) + len(column) * config.eta
+    return lda_from_topics(
+        vectors.dictionary, topic_word * totals[:, None], np.asarray(model.alpha, dtype=np.float64), config.eta, seed
+    )
+
+
+def lda_from_topics(dictionary, pseudo_counts: np.ndarray, alpha: np.ndarray, eta: float, seed: int) -> LdaModel:
+    """A gensim LdaModel over `dictionary` whose topics are `pseudo_counts` (topics x terms, the prior `eta`
+    included, as tomotopy's counts plus eta or MLlib's lambda): what a run saves and `themes infer` applies."""
     lda = LdaModel(
-        id2word=vectors.dictionary,
-        num_topics=config.num_topics,
-        alpha=np.asarray(model.alpha, dtype=np.float64),
-        eta=config.eta,
+        id2word=dictionary,
+        num_topics=pseudo_counts.shape[0],
+        alpha=alpha,
+        eta=eta,
         random_state=np.random.RandomState(seed),
         eval_every=None,
         minimum_probability=0.0,
     )
-    lda.state.sstats = np.clip(topic_word * totals[:, None] - config.eta, 0.0, None).astype(lda.dtype)
+    lda.state.sstats = np.clip(pseudo_counts - eta, 0.0, None).astype(lda.dtype)
     lda.sync_state()
     return lda
 

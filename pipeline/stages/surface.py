@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
@@ -37,12 +38,36 @@ SPANS_PER_TERM = 300
 SENTENCE_ENDS = frozenset(".!?:;\n\r•·–—-*#>")
 
 
+@dataclass(frozen=True)
+class SpanCounts:
+    """How a term's spans were written: lowercased (which words), cased within a sentence, and how many were read."""
+
+    spans: dict[str, Counter[str]]
+    cased: dict[str, Counter[str]]
+    seen: Counter[str]
+
+
 def surface_forms(
     paragraphs: list[Paragraph], tokenized: Tokenized, terms: Iterable[str], config: TokenizeConfig
 ) -> dict[str, str]:
     """Each of `terms` (normalized, phrases joined by "_") -> its most frequent written span; a term never found
     written (a lexicon seed absent from the corpus) keeps the tokenizer's display form."""
     wanted = sorted(set(terms))
+    return forms_from_counts(wanted, count_spans(paragraphs, tokenized, wanted, config), tokenized.surface)
+
+
+def count_spans(
+    paragraphs: list[Paragraph],
+    tokenized: Tokenized,
+    terms: Iterable[str],
+    config: TokenizeConfig,
+    limits: dict[str, int] | None = None,
+) -> SpanCounts:
+    """The spans of `terms` in kept paragraphs, in order, each term's up to the paragraph where it reaches its limit
+    (`limits`, else SPANS_PER_TERM): counted in parts of a corpus with the right limits, they add up to the
+    counts over the whole."""
+    limits = limits or {}
+    wanted = sorted(t for t in set(terms) if limits.get(t, SPANS_PER_TERM) > 0)
     by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for term in wanted:
         parts = tuple(term.split(PHRASE_JOIN))
@@ -75,7 +100,7 @@ def surface_forms(
                 if not _starts_sentence(text, start):
                     cased[term][span] += 1
                 seen[term] += 1
-                if seen[term] == SPANS_PER_TERM:
+                if seen[term] == limits.get(term, SPANS_PER_TERM):
                     enough.add(term)
         for term in enough:
             # Enough spans to tell the usual form; looking further would cost a pass over most paragraphs.
@@ -83,13 +108,18 @@ def surface_forms(
             by_first[first] = [(t, parts) for t, parts in by_first[first] if t != term]
             if not by_first[first]:
                 del by_first[first]
+    return SpanCounts(dict(spans), dict(cased), seen)
+
+
+def forms_from_counts(wanted: Iterable[str], counted: SpanCounts, surface: dict[str, str]) -> dict[str, str]:
+    """Each wanted term's form from its counted spans; the tokenizer's display form (`surface`) when none."""
     forms = {}
     for term in wanted:
-        if term not in spans:
-            forms[term] = phrase_surface(term, tokenized.surface)
+        if term not in counted.spans:
+            forms[term] = phrase_surface(term, surface)
             continue
-        written = _most_frequent(spans[term])
-        as_cased = Counter({s: n for s, n in cased[term].items() if s.lower() == written})
+        written = _most_frequent(counted.spans[term])
+        as_cased = Counter({s: n for s, n in counted.cased.get(term, Counter()).items() if s.lower() == written})
         forms[term] = _most_frequent(as_cased) if as_cased else written
     return forms
 

@@ -23,6 +23,19 @@ HEADING = "heading"
 TITLE = "title"
 
 
+def with_learned_words(
+    theme_terms: ThemeTerms, term_weights: np.ndarray, config: LabelConfig
+) -> tuple[ThemeTerms, ThemeTerms]:
+    """(each theme's term list: seeds, then its most telling learned words; every learned word, which may explain
+    a paragraph) from the learned word models' `term_weights` (terms x themes)."""
+    extra = top_per_column(term_weights, config.expand_terms) * config.expand_weight
+    extra[theme_terms.is_seed] = 0.0
+    used_terms = ThemeTerms(weights=theme_terms.weights + extra, is_seed=theme_terms.is_seed)
+    learned_words = term_weights * config.expand_weight * ~theme_terms.is_seed
+    explaining = ThemeTerms(weights=theme_terms.weights + learned_words, is_seed=theme_terms.is_seed)
+    return used_terms, explaining
+
+
 def weigh(
     inputs: WeighInputs,
     config: LabelConfig,
@@ -49,13 +62,7 @@ def weigh(
             learned = apply_theme_model(theme_model, counts[rows], doc_rows, config)
         learned_model = learned.model
         evidence[rows] += learned.evidence
-        # Learned words join the theme's term list for explanations, seeds first.
-        extra = top_per_column(learned.term_weights, config.expand_terms) * config.expand_weight
-        extra[theme_terms.is_seed] = 0.0
-        used_terms = ThemeTerms(weights=theme_terms.weights + extra, is_seed=theme_terms.is_seed)
-        # Every learned word may explain a paragraph, not only the theme's most telling ones.
-        learned_words = learned.term_weights * config.expand_weight * ~theme_terms.is_seed
-        explaining = ThemeTerms(weights=theme_terms.weights + learned_words, is_seed=theme_terms.is_seed)
+        used_terms, explaining = with_learned_words(theme_terms, learned.term_weights, config)
     lexical = np.hstack([evidence, np.full((len(paragraphs), 1), config.other_threshold)])
     lexical = _normalize(lexical)
     if config.method == "lexicon":

@@ -23,7 +23,7 @@ import pandas as pd
 import tomli_w
 
 from pipeline.errors import PipelineError
-from pipeline.types import Lexicon, ThemeModel, ThemeTerms, TopicModel, Tokenized, Vectors
+from pipeline.types import Lexicon, ThemeModel, ThemeTerms, TopicModel
 
 FLOAT_FORMAT = "%.8f"
 LEXICON_FILE = "lexicon.toml"
@@ -175,7 +175,8 @@ def write_sweep(
             (folder / name).write_text(content, encoding="utf-8", newline="\n")
 
 
-def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_model: TopicModel) -> None:
+def save_models(folder: Path, dictionary: Any, phraser: Any, topic_model: TopicModel) -> None:
+    """models/: the run's gensim Dictionary, its phraser (when phrases are on) and the topics as a gensim LdaModel."""
     models = folder / "models"
     models.mkdir()
     lda = topic_model.model
@@ -183,15 +184,15 @@ def save_models(folder: Path, tokenized: Tokenized, vectors: Vectors, topic_mode
     # events with times and paths into every saved object: drop it. The model's vocabulary is the run's
     # Dictionary (one object in a fresh run, two equal ones when a stage came from the cache): make it one
     # object again, since saving leaves bookkeeping attributes on it that the model's pickle then includes.
-    lda.id2word = vectors.dictionary
-    for obj in (vectors.dictionary, tokenized.phraser, lda, lda.state):
+    lda.id2word = dictionary
+    for obj in (dictionary, phraser, lda, lda.state):
         if obj is not None:
             obj.lifecycle_events = None
-    vectors.dictionary.save(str(models / "dictionary.gensim"))
+    dictionary.save(str(models / "dictionary.gensim"))
     # An empty `ignore` makes gensim use its fixed list instead of a set, whose order varies between processes.
     lda.save(str(models / "lda.gensim"), ignore=())
-    if tokenized.phraser is not None:
-        tokenized.phraser.save(str(models / "phrases.gensim"))
+    if phraser is not None:
+        phraser.save(str(models / "phrases.gensim"))
 
 
 def save_for_infer(

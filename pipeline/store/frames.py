@@ -15,7 +15,7 @@ from pipeline.stages.label import document_tfidf_terms
 from pipeline.stages.surface import evidence_terms, readable_evidence, surface_forms
 from pipeline.store.artifacts import KEPT, text_column
 from pipeline.types import (
-    Document, DocumentCopy, EvidenceCounts, Paragraph, ThemeStability, ThemeTerms, ThemeWeights, TopicAlignment,
+    Document, DocumentCopy, Paragraph, ThemeStability, ThemeTerms, ThemeWeights, TopicAlignment,
     TopicLabels, TopicModel, Tokenized, Vectors,
 )
 
@@ -146,14 +146,12 @@ def topic_table(topic_model: TopicModel, labels: TopicLabels, surface: dict[str,
 def coverage_table(
     lexicon_themes: dict[str, list[str]],
     theme_terms: dict[str, list[str]],
-    evidence: EvidenceCounts,
-    kept: list[bool],
+    present: set[str],
     spelling: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Per theme: which seed terms (as written in the lexicon, by `spelling` of their normalized form) occur in the
-    kept paragraphs and which do not."""
+    """Per theme: which seed terms (as written in the lexicon, by `spelling` of their normalized form) are
+    `present` (occur in the kept paragraphs) and which are not."""
     spelling = spelling or {}
-    present = evidence.present_terms(kept)
     rows = []
     for theme, seeds in lexicon_themes.items():
         normalized = theme_terms.get(theme, [])
@@ -177,23 +175,28 @@ def theme_terms_shown(theme_terms: ThemeTerms, terms: list[str]) -> list[str]:
     return [terms[i] for i in np.flatnonzero((theme_terms.weights > 0).any(axis=1))]
 
 
+def paragraphs_per_term(counts: Any) -> np.ndarray:
+    """How many rows of a paragraphs x terms count matrix hold each term (theme_terms.csv's `paragraphs`)."""
+    return np.asarray((counts > 0).sum(axis=0)).ravel()
+
+
 def theme_terms_table(
-    themes: list[str], theme_terms: ThemeTerms, evidence: EvidenceCounts, display: dict[str, str]
+    themes: list[str], theme_terms: ThemeTerms, terms: list[str], doc_freq: np.ndarray, display: dict[str, str]
 ) -> pd.DataFrame:
     """Long format: one row per (theme, term) with weight > 0, seeds flagged, heaviest first within a theme; `term`
-    as people read it, `term_normalized` as the model and the lexicon matching use it."""
-    doc_freq = np.asarray((evidence.counts > 0).sum(axis=0)).ravel()
+    as people read it (`display`, which holds every term listed), `term_normalized` as the model and the lexicon
+    matching use it; `paragraphs` from `paragraphs_per_term` over the evidence terms `terms`."""
     rows = []
     for j, theme in enumerate(themes):
         column = theme_terms.weights[:, j]
         for i in np.lexsort((np.arange(len(column)), -column)):
             if column[i] <= 0:
                 break
-            term = evidence.terms[i]
+            term = terms[i]
             rows.append(
                 {
                     "theme": theme,
-                    "term": display.get(term) or evidence.surface[term],
+                    "term": display[term],
                     "term_normalized": term,
                     "weight": float(column[i]),
                     "is_seed": bool(theme_terms.is_seed[i, j]),
@@ -256,16 +259,19 @@ def weight_tables(
     config: Config,
     *,
     shown: Iterable[str] = (),
+    display: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """paragraphs.csv and documents.csv as frames (a run and `themes infer` write the same schema), and the
-    display form of their terms and of the other `shown` ones (counted in one pass over the paragraphs)."""
+    display form of their terms and of the other `shown` ones (counted in one pass over the paragraphs), or terms
+    shown by a given `display` ({}: as normalized, for an engine that counts the forms over parts of a corpus)."""
     rows_of: dict[str, list[int]] = {d.doc_id: [] for d in documents}
     for i, p in enumerate(paragraphs):
         if p.kept:
             rows_of[p.doc_id].append(i)
     doc_terms = document_tfidf_terms(vectors, list(rows_of.values()), config.label.top_terms)
     terms = {*shown, *(t for terms in doc_terms for t, _ in terms), *evidence_terms(weights.paragraph_evidence)}
-    display = surface_forms(paragraphs, tokenized, terms, config.tokenize)
+    if display is None:
+        display = surface_forms(paragraphs, tokenized, terms, config.tokenize)
     readable = replace(weights, paragraph_evidence=[readable_evidence(e, display) for e in weights.paragraph_evidence])
     tables = {
         "paragraphs.csv": paragraph_table(documents, paragraphs, tokenized, readable),

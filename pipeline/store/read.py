@@ -74,6 +74,8 @@ def load_run(run_dir: Path) -> RunTables:
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: not a run folder (expected outputs/<experiment>/<run-id>/)")
     paragraphs_path, documents_path = run_dir / "paragraphs.csv", run_dir / "documents.csv"
+    if not paragraphs_path.exists() and (run_dir / "paragraphs.parquet").is_dir():
+        return _load_parquet_run(run_dir)
     header = list(read_run_csv(paragraphs_path, PARAGRAPH_COLUMNS, nrows=0).columns)
     labels = [c for c in header[header.index("dominant_theme") + 1 :] if c not in NON_THEME_COLUMNS]
     if OTHER not in labels:
@@ -84,6 +86,23 @@ def load_run(run_dir: Path) -> RunTables:
         raise InputError(f"{documents_path}: missing theme column(s) {', '.join(missing)} of paragraphs.csv")
     documents = read_run_csv(documents_path, DOCUMENT_COLUMNS, numeric=labels)
     return RunTables(path=run_dir, documents=documents, labels=labels)
+
+
+def _load_parquet_run(run_dir: Path) -> RunTables:
+    """A large Spark run's tables (Parquet folders): documents read whole, paragraphs' columns only."""
+    import pyarrow.dataset as ds
+
+    header = ds.dataset(run_dir / "paragraphs.parquet", format="parquet").schema.names
+    labels = [c for c in header[header.index("dominant_theme") + 1 :] if c not in NON_THEME_COLUMNS]
+    path = run_dir / "documents.parquet"
+    try:
+        documents = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise _unreadable(path, exc) from None
+    for column in documents.columns:
+        if column in TEXT_COLUMNS or str(column).startswith("meta_"):
+            documents[column] = documents[column].astype(str)
+    return RunTables(path=run_dir, documents=_checked(documents, path, DOCUMENT_COLUMNS, labels), labels=labels)
 
 
 def load_run_config(run_dir: Path) -> dict[str, Any]:

@@ -17,13 +17,13 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.errors import InputError, PipelineWarning
-from pipeline.stages.clean import clean, normalize_line, split_lines
+from pipeline.stages.clean import clean, normalize_line, shared_boilerplate, split_lines
 from pipeline.stages.ingest import input_files, read_file, table_document
 from pipeline.stages.segment import segment
 from pipeline.stages.tokenize import CONTEXT_REASONS, tokenize_chunk
 
 DOCS_SCHEMA = "doc_order long, doc_id string, sha256 string, doc binary, warned binary"
-SEGMENTED_SCHEMA = "doc_order long, doc binary, paragraphs binary, tokens binary, displays binary"
+SEGMENTED_SCHEMA = "doc_order long, doc binary, paragraphs binary, tokens binary, displays binary, boilerplate binary"
 # Documents of one input file are numbered below this, so the number orders them as the local engine does.
 _PER_FILE = 2**32
 _TABLE_SUFFIXES = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}
@@ -130,7 +130,8 @@ def shared_lines(docs: Any, config: Config) -> frozenset[str]:
 
 def segmented(docs: Any, config: Config, known: frozenset[str], partitions: int) -> Any:
     """Per document: its paragraphs (clean -> segment) and each paragraph's tokens (before phrases); per
-    partition, on its first row, the (token, written form) counts that pick each token's display form."""
+    partition, on its first row, the (token, written form) counts that pick each token's display form and the
+    shared lines it dropped (`themes infer` drops them too)."""
     clean_config, segment_config, tokenize_config = config.clean, config.segment, config.tokenize
 
     def run(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -139,7 +140,9 @@ def segmented(docs: Any, config: Config, known: frozenset[str], partitions: int)
             return
         frame = pd.concat(parts).sort_values("doc_order")
         documents = [pickle.loads(blob) for blob in frame["doc"]]
-        paragraphs = segment(documents, clean(documents, clean_config, known), segment_config)
+        lines = clean(documents, clean_config, known)
+        paragraphs = segment(documents, lines, segment_config)
+        dropped_shared = pickle.dumps(shared_boilerplate(documents, lines))
         texts = [p.text if p.kept or p.drop_reason in CONTEXT_REASONS else "" for p in paragraphs]
         chunk = tokenize_chunk(texts, tokenize_config)
         ends = chunk.lengths.cumsum()
@@ -153,10 +156,10 @@ def segmented(docs: Any, config: Config, known: frozenset[str], partitions: int)
             n = sum(1 for _ in _own(paragraphs, at, doc.doc_id))
             rows.append((
                 doc_order, doc_blob, pickle.dumps(paragraphs[at : at + n]), pickle.dumps(per_paragraph[at : at + n]),
-                pickle.dumps(displays) if not rows else None,
+                pickle.dumps(displays) if not rows else None, dropped_shared if not rows else None,
             ))
             at += n
-        yield pd.DataFrame(rows, columns=["doc_order", "doc", "paragraphs", "tokens", "displays"])
+        yield pd.DataFrame(rows, columns=["doc_order", "doc", "paragraphs", "tokens", "displays", "boilerplate"])
 
     # Ranges of documents per partition: the partitions in order hold the documents in order.
     real = docs.where("doc is not null").select("doc_order", "doc")
@@ -169,3 +172,9 @@ def _own(paragraphs: list, start: int, doc_id: str) -> Iterator[Any]:
         if p.doc_id != doc_id:
             return
         yield p
+
+
+def boilerplate(segmented: Any) -> list[str]:
+    """The normalized lines dropped as shared across documents, sorted, as `shared_boilerplate` lists them."""
+    found = segmented.where("boilerplate is not null").select("boilerplate").collect()
+    return sorted({line for row in found for line in pickle.loads(row[0])})

@@ -13,12 +13,17 @@ from typing import Any
 from pipeline.store import artifacts, frames
 from pipeline.store.manifest import warning_summary, write_manifest
 from pipeline.config import Config
-from pipeline.engines.spark import corpus, themes, topics, vocabulary
+from pipeline.engines.spark import audit, corpus, spellings, themes, topics, vocabulary
 from pipeline.engines.spark.session import partition_count, spark_session
-from pipeline.engines.spark.write import write_tables
+from pipeline.engines.spark.write import paragraph_digest, write_tables
 from pipeline.errors import ConfigError
 from pipeline.lexicon import load_lexicon
-from pipeline.stages.tokenize import build_analyzer, seed_terms
+from pipeline.report import write_report
+from pipeline.stages.audit import audit_from_counts, warn_about_coverage
+from pipeline.stages.learn import learned_term_weights
+from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, usable_seeds
+from pipeline.stages.weigh import with_learned_words
+from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
 
 
 def check_supported(config: Config) -> None:
@@ -61,7 +66,7 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
     # Chinese seeds count only where the vocabulary has Chinese words, as in the local runner.
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize), list(vocab.dictionary.token2id))
     with stages.stage("model") as counts:
-        topic_model, labels = topics.fit_lda(segmented, vocab, theme_terms, config)
+        topic_model, labels, topic_mass = topics.fit_lda(segmented, vocab, theme_terms, config)
         counts["topics"] = len(labels.theme)
     with stages.stage("label") as counts:
         lex = themes.lexical(vocab, theme_terms)
@@ -72,30 +77,66 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
         tables = themes.weighed_tables(
             segmented, vocab, lex, weights, theme_model, (topic_model.topic_term, labels), lexicon.names, config
         ).persist()
-        counts["themes"] = len(lexicon.names)
-    with stages.stage("write") as counts:
         tables.count()  # the weigh stage's work happens here, once, for both tables
+        counts["themes"] = len(lexicon.names)
+    used_terms = weights
+    if theme_model is not None:  # the learned words join each theme's terms, as `weigh` adds them
+        used_terms, _ = with_learned_words(weights, learned_term_weights(theme_model), config.label)
+    with stages.stage("audit") as counts:
+        found, term_paragraphs = audit.audit_counts(segmented, vocab, lex, theme_terms, topic_mass)
+        shape_of = audit.evidence_term_shapes(segmented, vocab, used_terms, found.term_totals, lex.terms)
+        lexicon_audit = audit_from_counts(
+            found, topic_model.topic_term, labels, len(vocab.dictionary), lex.terms, used_terms, theme_terms, shape_of
+        )
+        warn_about_coverage(lexicon_audit)
+        counts["uncovered_topics"] = sum(not t.covered for t in lexicon_audit.topics)
+        counts["seed_token_share"] = f"{lexicon_audit.seed_token_share:.3f}"
+    with stages.stage("write") as counts:
         reasons = _paragraph_reasons(segmented)
         n_paragraphs = sum(reasons.values())
         fmt = config.spark.output_format
         parquet = fmt == "parquet" or (fmt == "auto" and n_paragraphs >= config.spark.parquet_from)
+        shown = [t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms]
+        shown += frames.theme_terms_shown(used_terms, lex.terms)
+        display = spellings.readable_forms(segmented, vocab, {*shown, *spellings.named_terms(tables)}, config)
+        readable = spellings.readable_tables(tables, display).persist()
+        readable.count()  # materialized before the weighed tables it is made from are let go
+        tables.unpersist()
+        present = {t for t, n in zip(lex.terms, found.term_totals) if n > 0}
+        small_tables = {
+            "topics.csv": frames.topic_table(topic_model, labels, display),
+            "lexicon_coverage.csv": frames.coverage_table(
+                usable_seeds(lexicon, list(vocab.dictionary.token2id)), theme_terms, present,
+                seed_spellings(lexicon, build_analyzer(config.tokenize)),
+            ),
+            "uncovered_topics.csv": uncovered_topics_table(lexicon_audit, display),
+            "theme_terms.csv": frames.theme_terms_table(lexicon.names, used_terms, lex.terms, term_paragraphs, display),
+        }
+        summary_audit = audit_summary(lexicon_audit, display)
         config_hash = config.hash()
         folder = artifacts.RunFolder(
             Path(output_dir or config.output_dir), config.experiment, artifacts.make_run_id(config_hash)
         )
         with folder:
-            written = write_tables(tables, folder.path, parquet)
-            topic_table = frames.topic_table(topic_model, labels, vocab.surface)
-            artifacts.write_csv(topic_table, folder.path / "topics.csv")
+            written = write_tables(readable, folder.path, parquet)
+            for name, frame in small_tables.items():
+                artifacts.write_csv(frame, folder.path / name)
+            write_summary(folder.path, summary_audit)
             (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
+            artifacts.save_models(folder.path, vocab.dictionary, vocab.phraser, topic_model)
+            artifacts.save_for_infer(folder.path, lexicon, lex.terms, weights, theme_model, corpus.boilerplate(segmented))
             write_manifest(
                 folder.path, run_id=folder.run_id, experiment=config.experiment, config_hash=config_hash,
                 seed=config.seed, documents=[], stages=stages.records,
                 extra={"engine": "spark", "spark_master": config.spark.master, "partitions": partitions,
                        "documents": n_documents, "paragraphs": n_paragraphs},
             )
-        counts["files"] = len(written) + 3
-    for frame in (tables, segmented, docs):
+            if config.report.enabled:
+                # A CSV run's report reads paragraphs.csv a part at a time, as a local run's does.
+                digest = paragraph_digest(readable, lexicon.names, config.report.paragraphs_per_theme) if parquet else None
+                write_report(folder.path, digest=digest)
+        counts["files"] = len(written) + len(small_tables) + 4
+    for frame in (readable, segmented, docs):
         frame.unpersist()
     summary = {
         "documents": n_documents,
@@ -108,6 +149,7 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
         "drop_reasons": {r: n for r, n in sorted(reasons.items()) if r},
         "seeds": 1,
         "theme_stability": {},
+        "lexicon_audit": summary_audit,
         **warning_summary(stages.records),
         "reused_stages": [],
         "cache": "",  # Spark keeps its data for the run only; the stage cache is the local engine's

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import warnings
 from typing import Any
 
@@ -47,6 +48,10 @@ def spark_session(config: Config) -> Any:
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
         )
+        if settings.master.startswith("local") and "PYSPARK_PYTHON" not in os.environ:
+            # Local workers run this interpreter (its virtual environment has the package), not the first
+            # python3 on PATH; on a cluster the nodes' own Python is used.
+            builder = builder.config("spark.pyspark.python", sys.executable)
     builder = builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", _BATCH_ROWS)
     builder = builder.config("spark.sql.session.timeZone", "UTC")
     for key, value in settings.settings.items():

@@ -24,7 +24,10 @@ from pipeline.types import (
 from pipeline.store.frames import weight_tables
 
 SUMS_SCHEMA = "term long, theme long, part long, value double"
-TABLES_SCHEMA = "kind string, part long, frame binary"
+TABLES_SCHEMA = "kind string, part long, chunk long, frame binary"
+# Rows of a table per pickled chunk: a whole partition's paragraphs with their text in one binary cell outgrows the
+# JVM's buffers (312k UN paragraphs over 8 partitions: out of heap with spark.driver.memory = 1g).
+CHUNK_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Lexical:
     theme_terms: dict[str, list[str]]
     terms: list[str]  # the evidence columns: vocabulary terms, then seeds outside it
     seeds: np.ndarray  # terms x themes (seed_matrix)
+    surface: dict[str, str]  # the tokenizer's display form of every evidence term
 
 
 def partition_vectors(part: Part, vocabulary: Vocabulary) -> tuple[Tokenized, Vectors]:
@@ -48,10 +52,10 @@ def lexical(vocabulary: Vocabulary, theme_terms: dict[str, list[str]]) -> Lexica
     terms = [vocabulary.dictionary[i] for i in range(len(vocabulary.dictionary))]
     no_rows = sp.csr_matrix((0, len(terms)))
     evidence = evidence_counts(tokenized, Vectors(vocabulary.dictionary, no_rows, no_rows, terms), theme_terms)
-    return Lexical(theme_terms, evidence.terms, seed_matrix(evidence, theme_terms))
+    return Lexical(theme_terms, evidence.terms, seed_matrix(evidence, theme_terms), evidence.surface)
 
 
-def _evidence(part: Part, vocabulary: Vocabulary, lex: Lexical) -> tuple[Tokenized, Vectors, EvidenceCounts]:
+def partition_evidence(part: Part, vocabulary: Vocabulary, lex: Lexical) -> tuple[Tokenized, Vectors, EvidenceCounts]:
     tokenized, vectors = partition_vectors(part, vocabulary)
     return tokenized, vectors, evidence_counts(tokenized, vectors, lex.theme_terms)
 
@@ -78,7 +82,7 @@ def theme_terms_of(segmented: Any, vocabulary: Vocabulary, lex: Lexical, config:
         part = unpack(frames, vocabulary)
         if part is None:
             return
-        _, _, evidence = _evidence(part, vocabulary, lex)
+        _, _, evidence = partition_evidence(part, vocabulary, lex)
         kept = np.flatnonzero([p.kept for p in part.paragraphs])
         rows = _learning_rows(part)
         doc_freq = np.asarray((evidence.counts[kept] > 0).sum(axis=0)).ravel()
@@ -115,7 +119,7 @@ def learn(
             part = unpack(frames, vocabulary)
             if part is None:
                 return
-            _, _, evidence = _evidence(part, vocabulary, lex)
+            _, _, evidence = partition_evidence(part, vocabulary, lex)
             context, rows, doc_rows = seed_evidence(part.paragraphs, evidence.counts, theme_terms, label)
             counts = evidence.counts[rows]
             learned = np.zeros((len(rows), themes))
@@ -143,26 +147,30 @@ def weighed_tables(
     topics: tuple[np.ndarray, TopicLabels], themes: list[str], config: Config,
 ) -> Any:
     """`weigh` per partition with the corpus's theme terms and learned model, then the runner's paragraph and
-    document tables of each partition, pickled (kind "paragraphs" or "documents")."""
+    document tables of each partition, pickled CHUNK_ROWS rows at a time (kind "paragraphs" or "documents", the
+    partition's first document, the chunk's number), terms as normalized."""
     topic_term, labels = topics
 
     def tables(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         part = unpack(frames, vocabulary)
         if part is None:
             return
-        tokenized, vectors, evidence = _evidence(part, vocabulary, lex)
+        tokenized, vectors, evidence = partition_evidence(part, vocabulary, lex)
         # Weights from the lexicon only (label.method = "lexicon"): the topic mixture is computed but unused.
         topic_model = TopicModel(None, topic_term, np.zeros((len(part.paragraphs), topic_term.shape[0])), [""] * len(topic_term))
         inputs = WeighInputs(
             part.paragraphs, [d.doc_id for d in part.documents], evidence, theme_terms, topic_model, labels, themes
         )
-        weights = weigh(inputs, config.label, theme_model=theme_model)
-        # Readable terms are chosen from this partition's paragraphs (docs/spark.md says where that can differ).
-        frames_of, _ = weight_tables(part.documents, part.paragraphs, tokenized, vectors, weights, config)
+        weights = weigh(inputs, config.label, display={}, theme_model=theme_model)  # terms named as normalized
+        # Terms as normalized: their readable forms are chosen over the whole corpus afterwards (spellings.py).
+        frames_of, _ = weight_tables(part.documents, part.paragraphs, tokenized, vectors, weights, config, display={})
         order = part.doc_orders[0]
-        yield pd.DataFrame({
-            "kind": ["paragraphs", "documents"], "part": [order, order],
-            "frame": [pickle.dumps(frames_of["paragraphs.csv"]), pickle.dumps(frames_of["documents.csv"])],
-        })
+        for kind in ("paragraphs", "documents"):
+            table = frames_of[f"{kind}.csv"]
+            starts = range(0, max(len(table), 1), CHUNK_ROWS)
+            yield pd.DataFrame({
+                "kind": kind, "part": order, "chunk": list(range(len(starts))),
+                "frame": [pickle.dumps(table.iloc[start : start + CHUNK_ROWS]) for start in starts],
+            })
 
     return segmented.mapInPandas(tables, TABLES_SCHEMA)

@@ -153,16 +153,20 @@ def count_documents(segmented: Any, vocabulary: Vocabulary, config: Config) -> V
     # first_doc carries the non-zero count in the totals row: summed there, not taken as a minimum.
     summed = segmented.mapInPandas(stats, STATS_SCHEMA).groupBy("id").agg(
         F.sum("df").alias("df"), F.sum("cf").alias("cf"), F.min(seen).alias("first"), F.sum("first_doc").alias("nnz"),
+        F.max("present").alias("present"),
     )
     width = len(vocabulary.tokens)
     doc_freq = np.zeros(width, dtype=np.int64)
     collection = np.zeros(width, dtype=np.int64)
     first = np.full((width, 2), np.iinfo(np.int64).max, dtype=np.int64)
     num_docs = num_pos = num_nnz = 0
+    present = set()
     for row in summed.collect():
         if row["id"] < 0:
             num_docs, num_pos, num_nnz = int(row["df"]), int(row["cf"]), int(row["nnz"])
             continue
+        if row["present"]:
+            present.add(vocabulary.tokens[row["id"]])
         doc_freq[row["id"]], collection[row["id"]] = row["df"], row["cf"]
         if row["first"] is not None:
             first[row["id"]] = (row["first"][0], row["first"][1])
@@ -171,6 +175,6 @@ def count_documents(segmented: Any, vocabulary: Vocabulary, config: Config) -> V
     keep = keep[np.lexsort((keep, first[keep, 1], first[keep, 0]))]
     terms = [vocabulary.tokens[i] for i in keep.tolist()]
     dictionary = dictionary_from_stats(terms, doc_freq[keep], collection[keep], num_docs, num_pos, num_nnz)
-    return Vocabulary(
-        vocabulary.words, vocabulary.phrases, vocabulary.tokens, vocabulary.surface, dictionary, vocabulary.phraser
-    )
+    # Display forms of the tokens some paragraph uses once phrases are joined, as `tokenize` keeps them.
+    surface = {t: form for t, form in vocabulary.surface.items() if t in present}
+    return Vocabulary(vocabulary.words, vocabulary.phrases, vocabulary.tokens, surface, dictionary, vocabulary.phraser)

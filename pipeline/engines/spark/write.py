@@ -5,12 +5,14 @@ Parquet folders for a large one (written by the executors)."""
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 
-from pipeline.store.artifacts import write_csv
+from pipeline.report.files import ParagraphDigest, heaviest_rows
+from pipeline.store.artifacts import KEPT, write_csv
 
 _SPARK_TYPES = {"i": "long", "u": "long", "f": "double", "b": "boolean"}
 
@@ -30,7 +32,7 @@ def write_tables(tables: Any, folder: Path, parquet: bool) -> list[str]:
 def _write_csv(rows: Any, path: Path) -> str:
     header = True
     with path.open("w", encoding="utf-8", newline="") as out:
-        for row in rows.orderBy("part").toLocalIterator():
+        for row in rows.orderBy("part", "chunk").toLocalIterator():
             frame = pickle.loads(row["frame"])
             if header or len(frame):
                 _append(frame, out, header)
@@ -70,3 +72,31 @@ def _schema(rows: Any) -> str:
 
     empty = pickle.loads(rows.select("frame").mapInPandas(head, "frame binary").limit(1).collect()[0][0])
     return ", ".join(f"`{name}` {_SPARK_TYPES.get(dtype.kind, 'string')}" for name, dtype in empty.dtypes.items())
+
+
+def paragraph_digest(tables: Any, themes: list[str], n: int) -> ParagraphDigest:
+    """What the report shows of the paragraphs (`digest_paragraphs`), counted per chunk of a partition: each
+    chunk's heaviest kept rows per theme, then the heaviest among those in (partition, chunk) = row order."""
+    def digest(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            for part, chunk, blob in zip(frame["part"], frame["chunk"], frame["frame"]):
+                table = pickle.loads(blob)
+                kept = table[table["status"] == KEPT]
+                found = (table["status"].value_counts().to_dict(), kept["dominant_theme"].value_counts().to_dict(),
+                         heaviest_rows(kept, themes, n))
+                yield pd.DataFrame({"part": [part], "chunk": [chunk], "digest": [pickle.dumps(found)]})
+
+    rows = tables.where("kind = 'paragraphs'").select("part", "chunk", "frame").mapInPandas(
+        digest, "part long, chunk long, digest binary"
+    )
+    statuses: Counter[str] = Counter()
+    dominant: Counter[str] = Counter()
+    heaviest = []
+    for _, _, blob in sorted(rows.collect()):
+        part_statuses, part_dominant, part_heaviest = pickle.loads(blob)
+        statuses.update(part_statuses)
+        dominant.update(part_dominant)
+        heaviest.append(part_heaviest)
+    rows_of = pd.concat(heaviest, ignore_index=True) if heaviest else pd.DataFrame()
+    n_paragraphs = sum(statuses.values())
+    return ParagraphDigest(n_paragraphs, dict(statuses), dict(dominant), heaviest_rows(rows_of, themes, n) if heaviest else rows_of)
