@@ -22,8 +22,6 @@ from pipeline.stages.model import topic_count
 from pipeline.stages.model_tomotopy import lda_from_topics
 from pipeline.types import TopicLabels, TopicModel, Vectors
 
-
-
 # Every iteration reads the whole corpus (subsampling rate 1), so there is no minibatch noise for MLlib's default
 # learning offset (1024) to damp: its first steps of (1024 + t)^-0.51, about 0.03, left 20 iterations near the
 # random start (c_npmi -0.180 on the sample, -0.048 on 20 Newsgroups distinct5, against tomotopy's -0.065 and
