@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.fitting import NORMALIZED, Fitted, fit  # noqa: F401  (NORMALIZED: `themes infer` imports it from here)
+from pipeline.fitting import Fitted, fit
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
 from pipeline.report import write_report

@@ -55,8 +55,7 @@ class Stages:
         """compute(), or the output cached under a key of `parts` (what else it reads) and the keys of the stages
         `after` it; keys chain, so naming the last upstream stage covers every stage before it. The warnings
         compute() gave are stored with its output and given again on reuse, so the manifest lists them either way."""
-        key = stage_key(name, [*(self.keys[stage] for stage in after), *parts])
-        self.keys[name] = key
+        key = self._key(name, after, parts)
         (value, given), hit = self.cache.get_or_compute(name, key, lambda: _with_warnings(compute))
         if hit:
             self.reused.append(name)
@@ -70,15 +69,16 @@ class Stages:
         """cached(), called later: the caller goes on and calls the returned function, inside the stage, for the
         output and its warnings. With `background` (and no cached output) compute() starts now in a forked
         process; else it runs when asked for. The output is the same bytes either way."""
-        if not background:
+        # joblib: imported by runs, not by `import pipeline`.
+        from pipeline.stages.parallel import can_fork, in_background
+
+        # Where nothing can fork, the job would run here and give its warnings twice: cached() runs it once.
+        if not (background and can_fork()):
             return lambda: self.cached(name, compute, after=after, parts=parts)
-        key = stage_key(name, [*(self.keys[stage] for stage in after), *parts])
-        self.keys[name] = key
+        key = self._key(name, after, parts)
         found, entry = self.cache.get(name, key)
         if found:
             self.reused.append(name)
-        from pipeline.stages.parallel import in_background  # joblib: imported by runs, not by `import pipeline`
-
         job = (lambda: entry) if found else in_background(lambda: _with_warnings(compute))
 
         def result() -> T:
@@ -90,6 +90,12 @@ class Stages:
             return value
 
         return result
+
+    def _key(self, name: str, after: Iterable[str], parts: Iterable[Any]) -> str:
+        """The stage's cache key, chained to the keys of the stages `after` it (recorded for the stages after)."""
+        key = stage_key(name, [*(self.keys[stage] for stage in after), *parts])
+        self.keys[name] = key
+        return key
 
     def _sort_warnings(self, caught: list[warnings.WarningMessage]) -> list[PipelineWarning]:
         """Print ours through the reporter; hand anything else (a library's warning) back to Python's filters."""

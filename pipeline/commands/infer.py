@@ -17,7 +17,7 @@ import numpy as np
 from pipeline.store import artifacts
 from pipeline.store.manifest import describe_files, write_manifest
 from pipeline.errors import InputError
-from pipeline.runner import NORMALIZED
+from pipeline.fitting import NORMALIZED
 from pipeline.store.frames import weight_tables
 from pipeline.store.read import SavedRun, load_saved_run
 from pipeline.stages.clean import clean

@@ -81,10 +81,9 @@ def audit_lexicon(
         seeded_paragraphs=int((paragraph_seeds > 0).sum()),
         topic_mass=tokens @ topic_model.doc_topic[rows],
     )
-    candidates = shape_candidates(theme_terms, audit_counts.term_totals, evidence.terms)
-    shape_of = term_shapes(candidates, (paragraphs[r].text for r in rows.tolist()))
+    shapes = evidence_shapes(theme_terms, audit_counts.term_totals, evidence, list(seeds), paragraphs, rows)
     return audit_from_counts(audit_counts, topic_model.topic_term, labels, len(vectors.terms), evidence.terms,
-                             theme_terms, seeds, shape_of)
+                             theme_terms, seeds, shapes)
 
 
 def seed_columns(terms: list[str], seeds: dict[str, list[str]]) -> list[int]:
@@ -101,9 +100,10 @@ def audit_from_counts(
     terms: list[str],
     theme_terms: ThemeTerms,
     seeds: dict[str, list[str]],
-    shape_of: dict[str, str],
+    shapes: dict[str, dict[str, float]],
 ) -> LexiconAudit:
-    """The audit from the corpus's counts, the topics (topics x vocabulary) and the candidates' shapes."""
+    """The audit from the corpus's counts, the topics (topics x vocabulary) and each theme's evidence shapes
+    (`evidence_shapes`)."""
     term_totals = counts.term_totals
     kept_tokens = float(term_totals[:n_vocabulary].sum()) or 1.0
     columns = seed_columns(terms, seeds)
@@ -117,7 +117,7 @@ def audit_from_counts(
         seeded_paragraph_share=counts.seeded_paragraphs / n if n else 0.0,
         uncovered_topic_share=float(sum(t.share for t in topics if not t.covered)),
         topics=topics,
-        evidence_shapes=shares_of_shapes(theme_terms, term_totals, terms, list(seeds), shape_of),
+        evidence_shapes=shapes,
     )
 
 

@@ -81,13 +81,18 @@ def _job(function: Callable[..., T], index: int, task: Any, shared: dict[str, An
     return index, result, [w.message for w in caught]
 
 
+def can_fork() -> bool:
+    """Whether this platform starts processes by fork, which `in_background` needs to run a job beside this one."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def in_background(function: Callable[[], T]) -> Callable[[], T]:
     """Start function() in a forked process and return at once; the returned function waits for its result (or
     raises what it raised). Where the platform cannot fork, function() runs when its result is asked for.
 
     The job computes exactly what it would here (its state is a copy of this process's), so where it runs does not
     change a byte; only the result, pickled, comes back."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return function
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)

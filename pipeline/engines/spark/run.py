@@ -19,7 +19,7 @@ from pipeline.engines.spark.write import paragraph_digest, write_tables
 from pipeline.errors import ConfigError
 from pipeline.lexicon import load_lexicon
 from pipeline.report import write_report
-from pipeline.stages.audit import audit_from_counts, warn_about_coverage
+from pipeline.stages.audit import audit_from_counts, shares_of_shapes, warn_about_coverage
 from pipeline.stages.learn import learned_term_weights
 from pipeline.stages.tokenize import build_analyzer, seed_spellings, seed_terms, usable_seeds
 from pipeline.stages.weigh import with_learned_words
@@ -85,8 +85,9 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
     with stages.stage("audit") as counts:
         found, term_paragraphs = audit.audit_counts(segmented, vocab, lex, theme_terms, topic_mass)
         shape_of = audit.evidence_term_shapes(segmented, vocab, used_terms, found.term_totals, lex.terms)
+        shapes = shares_of_shapes(used_terms, found.term_totals, lex.terms, list(theme_terms), shape_of)
         lexicon_audit = audit_from_counts(
-            found, topic_model.topic_term, labels, len(vocab.dictionary), lex.terms, used_terms, theme_terms, shape_of
+            found, topic_model.topic_term, labels, len(vocab.dictionary), lex.terms, used_terms, theme_terms, shapes
         )
         warn_about_coverage(lexicon_audit)
         counts["uncovered_topics"] = sum(not t.covered for t in lexicon_audit.topics)
