@@ -229,6 +229,9 @@ class ThemeModel:
     log_phi: np.ndarray  # themes x terms
     log_prior: np.ndarray  # themes
     log_background: np.ndarray  # terms: the corpus's own word distribution
+    # themes x terms: log share of each term in the text of every OTHER theme (complement naive Bayes), which
+    # decides the theme a paragraph's evidence goes to; None when label.complement_rounds is 0
+    log_complement: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

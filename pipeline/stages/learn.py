@@ -8,11 +8,16 @@ every paragraph a posterior over themes, pooled with its whole document's poster
 How much learned evidence a paragraph gets depends on how much better the best theme models explain it than the
 corpus background does (mean log-ratio per word, `topicality`): on-topic text without seeds becomes thematic,
 while generic rhetoric, which every theme model explains no better than the background, stays near "other".
+
+Which theme that evidence goes to is then decided by complement naive Bayes (Rennie et al., 2003), self-trained
+on the evidence's own top themes: each theme's words are estimated from the text of all OTHER themes, which has
+more data and no bias toward the themes the seeds happen to reach most. Measured on the development corpora it
+beats the seeded EM's own split on every document corpus (20 Newsgroups, AG News) and on the sample's paragraphs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +33,7 @@ class Learned:
     evidence: np.ndarray  # kept paragraphs x themes: learned evidence to add to the seed evidence
     term_weights: np.ndarray  # terms x themes: log-ratio of each theme's word model to the background, >= 0
     model: ThemeModel | None = None  # the word models that gave them (None when nothing was learned)
+    split: np.ndarray | None = None  # kept paragraphs x themes: how each row's evidence is shared among themes
 
 
 def learn_themes(
@@ -53,7 +59,51 @@ def learn_themes(
         learned = _learned_evidence(model, presence, doc_rows, config)
     if model is None:
         return Learned(learned, np.zeros((counts.shape[1], seed_evidence.shape[1])))
-    return Learned(evidence=learned, term_weights=learned_term_weights(model), model=model)
+    split = None
+    if config.complement_rounds:
+        labels = top_theme_labels(seed_evidence + learned, trains)
+        for _ in range(config.complement_rounds):
+            log_complement = fit_complement(np.asarray(presence.T @ labels).T, config)
+            split = complement_split(log_complement, presence, doc_rows, config)
+            labels = top_theme_labels(split, trains)
+        model = replace(model, log_complement=log_complement)
+    return Learned(evidence=learned, term_weights=learned_term_weights(model), model=model, split=split)
+
+
+def top_theme_labels(evidence: np.ndarray, trains: np.ndarray | None) -> np.ndarray:
+    """One-hot rows of each row's strongest theme (none for rows without evidence or that do not train):
+    hard labels, because soft ones let the seeded EM's smeared shares blur every theme into its neighbours."""
+    labels = np.zeros_like(evidence)
+    has = evidence.sum(axis=1) > 0
+    if trains is not None:
+        has &= trains
+    labels[np.flatnonzero(has), evidence[has].argmax(axis=1)] = 1.0
+    return labels
+
+
+def fit_complement(label_presence: np.ndarray, config: LabelConfig) -> np.ndarray:
+    """themes x terms log word distribution of every other theme's rows, from the presence counts per theme
+    (summable over partitions); additive smoothing `label.complement_smoothing`."""
+    complement = label_presence.sum(axis=0, keepdims=True) - label_presence + config.complement_smoothing
+    return np.log(complement / complement.sum(axis=1, keepdims=True))
+
+
+def complement_split(
+    log_complement: np.ndarray, presence: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
+) -> np.ndarray:
+    """Rows x themes: each row's complement-NB posterior pooled with its document's. The document's posterior
+    counts as much as `label.document_rows` of its own rows, shared among them: in a short post the headline
+    and body speak for each other, in a long report each paragraph speaks for itself."""
+    score = -np.asarray(presence @ log_complement.T)
+    posterior = _softmax(score)
+    if not len(doc_rows):
+        return posterior
+    documents = int(doc_rows.max()) + 1
+    document_score = np.zeros((documents, score.shape[1]))
+    np.add.at(document_score, doc_rows, score)
+    rows_per_document = np.bincount(doc_rows, minlength=documents)[doc_rows]
+    weight = np.minimum(1.0, config.document_rows / rows_per_document)[:, None]
+    return (posterior + weight * _softmax(document_score)[doc_rows]) / (1.0 + weight)
 
 
 def background_of(presence_per_term: np.ndarray) -> np.ndarray:
@@ -91,7 +141,11 @@ def fit_theme_model(
 
 def apply_theme_model(model: ThemeModel, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig) -> Learned:
     """A learned model's evidence for other paragraphs (a saved run's, applied to new documents): the E-step only."""
-    return Learned(_learned_evidence(model, _presence(counts), doc_rows, config), learned_term_weights(model), model)
+    presence = _presence(counts)
+    split = None
+    if model.log_complement is not None:
+        split = complement_split(model.log_complement, presence, doc_rows, config)
+    return Learned(_learned_evidence(model, presence, doc_rows, config), learned_term_weights(model), model, split)
 
 
 def presence(counts: sp.csr_matrix) -> sp.csr_matrix:

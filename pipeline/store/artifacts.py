@@ -30,7 +30,7 @@ LEXICON_FILE = "lexicon.toml"
 THEME_TERMS_FILE = "theme_terms.json"
 BOILERPLATE_FILE = "boilerplate.txt"
 LEARNED_DIR = "learned"
-LEARNED_ARRAYS = ("log_phi", "log_prior", "log_background")
+LEARNED_ARRAYS = ("log_phi", "log_prior", "log_background", "log_complement")
 KEPT = "kept"
 _LONE_CR = re.compile("\r(?!\n)")
 
@@ -224,7 +224,8 @@ def save_for_infer(
         learned = folder / "models" / LEARNED_DIR
         learned.mkdir()
         for name in LEARNED_ARRAYS:  # .npy: the same arrays always give the same bytes (.npz stamps the time)
-            np.save(learned / f"{name}.npy", getattr(theme_model, name), allow_pickle=False)
+            if getattr(theme_model, name) is not None:
+                np.save(learned / f"{name}.npy", getattr(theme_model, name), allow_pickle=False)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

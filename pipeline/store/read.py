@@ -273,7 +273,9 @@ def _load_models(models: Path) -> tuple[Any, Any, Any, ThemeModel | None]:
         Dictionary.load(str(models / "dictionary.gensim")),
         LdaModel.load(str(models / "lda.gensim")),
         FrozenPhrases.load(str(phrases)) if phrases.is_file() else None,
-        ThemeModel(**{n: np.load(learned / f"{n}.npy") for n in LEARNED_ARRAYS}) if learned.is_dir() else None,
+        ThemeModel(**{n: np.load(learned / f"{n}.npy") for n in LEARNED_ARRAYS if (learned / f"{n}.npy").exists()})
+        if learned.is_dir()
+        else None,
     )
 
 

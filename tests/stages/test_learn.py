@@ -120,3 +120,56 @@ def test_rows_that_do_not_train_shape_their_document_but_no_word_model():
     trained = learn_themes(all_seeds, all_counts, doc_rows, config)
     orchard = TERMS.index("orchard")
     assert trained.term_weights[orchard, 1] > learned.term_weights[orchard, 1]
+
+
+def test_the_complement_split_gives_on_theme_paragraphs_their_theme():
+    counts, seeds, truth = corpus()
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(document_rows=0.0, **TOY))
+    on_theme = truth >= 0
+    assert learned.split.shape == seeds.shape
+    assert np.allclose(learned.split.sum(axis=1), 1.0)
+    assert np.array_equal(learned.split[on_theme].argmax(axis=1), truth[on_theme])
+    assert learned.model.log_complement.shape == (2, len(TERMS))
+
+
+def test_a_seed_in_the_wrong_theme_is_outvoted_by_the_rest_of_the_paragraph():
+    # A space paragraph that happens to say "apple" (a seed of the other theme): its other words decide.
+    counts, seeds, truth = corpus()
+    odd = ["orbit", "satellite", "capsule", "launch", "apple"]
+    counts = sp.vstack([counts, sp.csr_matrix([[odd.count(t) for t in TERMS]], dtype=float)]).tocsr()
+    seeds = np.vstack([seeds, [[0.0, 1.0]]])
+    learned = learn_themes(seeds, counts, np.arange(len(truth) + 1), LabelConfig(document_rows=0.0, **TOY))
+    assert learned.split[-1].argmax() == 0
+
+
+def test_no_complement_rounds_keeps_the_seeded_split():
+    counts, seeds, truth = corpus()
+    learned = learn_themes(seeds, counts, np.arange(len(truth)), LabelConfig(complement_rounds=0, **TOY))
+    assert learned.split is None and learned.model.log_complement is None
+
+
+def test_a_short_document_shares_its_theme_and_a_long_one_does_not():
+    # A row with no modeled words (say, a headline of names) next to a space paragraph takes space from its
+    # document when the document is short (two rows); inside one long document of both themes it stays even.
+    counts, seeds, truth = corpus()
+    counts = sp.vstack([counts, sp.csr_matrix((1, counts.shape[1]))]).tocsr()
+    seeds = np.vstack([seeds, [[0.0, 0.0]]])
+    empty = counts.shape[0] - 1
+    space = int(np.flatnonzero((truth == 0) & (seeds[:-1].sum(axis=1) == 0))[0])
+    rows = np.arange(counts.shape[0])
+    config = LabelConfig(document_rows=4.0, **TOY)
+    alone = learn_themes(seeds, counts, rows, config)
+    assert np.allclose(alone.split[empty], 0.5)
+    short = rows.copy()
+    short[empty] = short[space]
+    assert learn_themes(seeds, counts, short, config).split[empty, 0] > 0.7
+    one_document = np.zeros(len(rows), dtype=int)
+    assert abs(learn_themes(seeds, counts, one_document, config).split[empty, 0] - 0.5) < 0.1
+
+
+def test_a_saved_complement_model_gives_the_same_split_when_applied_again():
+    counts, seeds, truth = corpus()
+    doc_rows = np.arange(len(truth)) // 2
+    learned = learn_themes(seeds, counts, doc_rows, LabelConfig(**TOY))
+    again = apply_theme_model(learned.model, counts, doc_rows, LabelConfig(**TOY))
+    assert np.array_equal(again.split, learned.split)

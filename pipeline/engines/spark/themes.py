@@ -4,8 +4,8 @@ corpus-wide parts (seed document frequencies, the word models' sufficient statis
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,9 @@ from pipeline.config import Config
 from pipeline.engines.spark.vocabulary import Part, Vocabulary, unpack
 from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import seed_weights
-from pipeline.stages.learn import apply_theme_model, background_of, fit_theme_model, presence, theme_share
+from pipeline.stages.learn import (
+    apply_theme_model, background_of, fit_complement, fit_theme_model, presence, theme_share, top_theme_labels,
+)
 from pipeline.stages.vectorize import apply_vocabulary
 from pipeline.stages.weigh import seed_evidence, weigh
 from pipeline.types import (
@@ -106,40 +108,68 @@ def learn(
     segmented: Any, vocabulary: Vocabulary, lex: Lexical, theme_terms: ThemeTerms, presence_per_term: np.ndarray,
     config: Config,
 ) -> ThemeModel | None:
-    """`learn_themes`' EM with its M-step statistics summed over partitions: each round one pass over the data.
-    None when no seed occurs anywhere (then, as locally, nothing is learned)."""
+    """`learn_themes`' EM and complement rounds with their statistics summed over partitions: each round one pass
+    over the data. None when no seed occurs anywhere (then, as locally, nothing is learned)."""
     label = config.label
     log_background = background_of(presence_per_term)
-    themes = theme_terms.weights.shape[1]
     model: ThemeModel | None = None
     for _ in range(label.learn_iterations):
         current = model
 
-        def statistics(frames: Iterator[pd.DataFrame], current: ThemeModel | None = current) -> Iterator[pd.DataFrame]:
-            part = unpack(frames, vocabulary)
-            if part is None:
-                return
-            _, _, evidence = partition_evidence(part, vocabulary, lex)
-            context, rows, doc_rows = seed_evidence(part.paragraphs, evidence.counts, theme_terms, label)
-            counts = evidence.counts[rows]
-            learned = np.zeros((len(rows), themes))
+        def shares(context: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, kept: np.ndarray,
+                   current: ThemeModel | None = current) -> np.ndarray:
+            learned = np.zeros_like(context)
             if current is not None:
                 learned = apply_theme_model(current, counts, doc_rows, label).evidence
-            kept = np.array([part.paragraphs[r].kept for r in rows], dtype=bool)
-            share = theme_share(context[rows], learned, kept, label)
-            stats = np.asarray(presence(counts).T @ share)
-            terms, columns = np.nonzero(stats)
-            order = part.doc_orders[0]
-            out = pd.DataFrame({"term": terms, "theme": columns, "part": order, "value": stats[terms, columns]})
-            sums = pd.DataFrame({"term": len(lex.terms), "theme": np.arange(themes), "part": order, "value": share.sum(axis=0)})
-            yield pd.concat([out, sums])
+            return theme_share(context, learned, kept, label)
 
-        table = ordered_sums(segmented.mapInPandas(statistics, SUMS_SCHEMA), (len(lex.terms) + 1, themes))
+        table = _summed(segmented, vocabulary, lex, theme_terms, label, shares)
         share_per_theme = table[-1]
         if not share_per_theme.any() and current is None:
             return None
         model = fit_theme_model(table[:-1].T, share_per_theme, float(share_per_theme.sum()), log_background, label)
+    if model is None or not label.complement_rounds:
+        return model
+    em_model = model
+    for round_ in range(label.complement_rounds):
+        current = model
+
+        def labels(context: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, kept: np.ndarray,
+                   current: ThemeModel = current, first: bool = round_ == 0) -> np.ndarray:
+            applied = apply_theme_model(current, counts, doc_rows, label)
+            return top_theme_labels(context + applied.evidence if first else applied.split, kept)
+
+        # Hard labels: whole-number sums, exact in any order.
+        table = _summed(segmented, vocabulary, lex, theme_terms, label, labels)
+        model = replace(em_model, log_complement=fit_complement(table[:-1].T, label))
     return model
+
+
+def _summed(
+    segmented: Any, vocabulary: Vocabulary, lex: Lexical, theme_terms: ThemeTerms, label: Any,
+    row_weights: Callable[[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """(terms + 1) x themes: presence of each term summed over the learning rows weighted by `row_weights` (of
+    each row's seed evidence in context, counts, document numbers and kept flags), and the weights' sums."""
+    themes = theme_terms.weights.shape[1]
+
+    def statistics(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        part = unpack(frames, vocabulary)
+        if part is None:
+            return
+        _, _, evidence = partition_evidence(part, vocabulary, lex)
+        context, rows, doc_rows = seed_evidence(part.paragraphs, evidence.counts, theme_terms, label)
+        counts = evidence.counts[rows]
+        kept = np.array([part.paragraphs[r].kept for r in rows], dtype=bool)
+        weights = row_weights(context[rows], counts, doc_rows, kept)
+        stats = np.asarray(presence(counts).T @ weights)
+        terms, columns = np.nonzero(stats)
+        order = part.doc_orders[0]
+        out = pd.DataFrame({"term": terms, "theme": columns, "part": order, "value": stats[terms, columns]})
+        sums = pd.DataFrame({"term": len(lex.terms), "theme": np.arange(themes), "part": order, "value": weights.sum(axis=0)})
+        yield pd.concat([out, sums])
+
+    return ordered_sums(segmented.mapInPandas(statistics, SUMS_SCHEMA), (len(lex.terms) + 1, themes))
 
 
 def weighed_tables(
