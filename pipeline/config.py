@@ -159,13 +159,13 @@ class LabelConfig(Section):
         2000.0, gt=0, description="prior mass, in word occurrences, pulling each theme's learned word model toward the corpus's own (Dirichlet smoothing): a rare word cannot define a theme"
     )
     complement_rounds: int = Field(
-        2, ge=0, description="rounds of complement naive Bayes self-training that decide which theme a paragraph's evidence goes to (0 = the seeded EM's own split)"
+        4, ge=0, description="rounds of complement naive Bayes self-training that decide which theme a paragraph's evidence goes to (0 = the seeded EM's own split)"
     )
     complement_smoothing: float = Field(
         1.0, gt=0, description="complement naive Bayes: additive smoothing per term (paragraph counts)"
     )
     document_rows: float = Field(
-        4.0, ge=0, description="complement naive Bayes: how many of a document's own rows its whole-document posterior counts as, shared among them"
+        8.0, ge=0, description="complement naive Bayes: how many of a document's own rows its whole-document posterior counts as, shared among them"
     )
     min_score: float = Field(
         0.05, ge=0, le=1, description='topic probability mass on a theme\'s terms needed to label it (else "unlabeled")'

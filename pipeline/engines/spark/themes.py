@@ -137,7 +137,7 @@ def learn(
         def labels(context: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, kept: np.ndarray,
                    current: ThemeModel = current, first: bool = round_ == 0) -> np.ndarray:
             applied = apply_theme_model(current, counts, doc_rows, label)
-            return top_theme_labels(context + applied.evidence if first else applied.split, kept)
+            return top_theme_labels(context + applied.evidence if first else applied.split)
 
         # Hard labels: whole-number sums, exact in any order.
         table = _summed(segmented, vocabulary, lex, theme_terms, label, labels)
