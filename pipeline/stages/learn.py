@@ -9,10 +9,7 @@ How much learned evidence a paragraph gets depends on how much better the best t
 corpus background does (mean log-ratio per word, `topicality`): on-topic text without seeds becomes thematic,
 while generic rhetoric, which every theme model explains no better than the background, stays near "other".
 
-Which theme that evidence goes to is then decided by complement naive Bayes (Rennie et al., 2003), self-trained
-on the evidence's own top themes: each theme's words are estimated from the text of all OTHER themes, which has
-more data and no bias toward the themes the seeds happen to reach most. Measured on the development corpora it
-beats the seeded EM's own split on every document corpus (20 Newsgroups, AG News) and on the sample's paragraphs.
+Which theme that evidence goes to is then decided by complement naive Bayes (`complement.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
+from pipeline.stages.complement import complement_split, self_train
 from pipeline.types import ThemeModel
 
 BACKGROUND_SMOOTHING = 0.1  # keeps words absent from the kept paragraphs (seeds only elsewhere) finite
@@ -61,51 +59,9 @@ def learn_themes(
         return Learned(learned, np.zeros((counts.shape[1], seed_evidence.shape[1])))
     split = None
     if config.complement_rounds:
-        # Titles train it too: a headline names its article's theme, and complement counts pool every other
-        # theme's text, so a few short rows cannot define a theme (measured: +0.5 to +1.3 points on the document
-        # corpora; the seeded EM, whose word models they could define, leaves them out).
-        labels = top_theme_labels(seed_evidence + learned)
-        for _ in range(config.complement_rounds):
-            log_complement = fit_complement(np.asarray(presence.T @ labels).T, config)
-            split = complement_split(log_complement, presence, doc_rows, config)
-            labels = top_theme_labels(split)
+        log_complement, split = self_train(seed_evidence + learned, presence, doc_rows, config)
         model = replace(model, log_complement=log_complement)
     return Learned(evidence=learned, term_weights=learned_term_weights(model), model=model, split=split)
-
-
-def top_theme_labels(evidence: np.ndarray) -> np.ndarray:
-    """One-hot rows of each row's strongest theme (none for rows without evidence): hard labels, because soft
-    ones let the seeded EM's smeared shares blur every theme into its neighbours (measured: 0.67 instead of 0.84
-    on the sample's dev paragraphs)."""
-    labels = np.zeros_like(evidence)
-    has = evidence.sum(axis=1) > 0
-    labels[np.flatnonzero(has), evidence[has].argmax(axis=1)] = 1.0
-    return labels
-
-
-def fit_complement(label_presence: np.ndarray, config: LabelConfig) -> np.ndarray:
-    """themes x terms log word distribution of every other theme's rows, from the presence counts per theme
-    (summable over partitions); additive smoothing `label.complement_smoothing`."""
-    complement = label_presence.sum(axis=0, keepdims=True) - label_presence + config.complement_smoothing
-    return np.log(complement / complement.sum(axis=1, keepdims=True))
-
-
-def complement_split(
-    log_complement: np.ndarray, presence: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
-) -> np.ndarray:
-    """Rows x themes: each row's complement-NB posterior pooled with its document's. The document's posterior
-    counts as much as `label.document_rows` of its own rows, shared among them: in a short post the headline
-    and body speak for each other, in a long report each paragraph speaks for itself."""
-    score = -np.asarray(presence @ log_complement.T)
-    posterior = _softmax(score)
-    if not len(doc_rows):
-        return posterior
-    documents = int(doc_rows.max()) + 1
-    document_score = np.zeros((documents, score.shape[1]))
-    np.add.at(document_score, doc_rows, score)
-    rows_per_document = np.bincount(doc_rows, minlength=documents)[doc_rows]
-    weight = np.minimum(1.0, config.document_rows / rows_per_document)[:, None]
-    return (posterior + weight * _softmax(document_score)[doc_rows]) / (1.0 + weight)
 
 
 def background_of(presence_per_term: np.ndarray) -> np.ndarray:

@@ -70,10 +70,10 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
         counts["topics"] = len(labels.theme)
     with stages.stage("label") as counts:
         lex = themes.lexical(vocab, theme_terms)
-        weights, background = themes.theme_terms_of(segmented, vocab, lex, config)
+        weights, background, learning_rows = themes.theme_terms_of(segmented, vocab, lex, config)
         counts["labeled_topics"] = sum(t != "unlabeled" for t in labels.theme)
     with stages.stage("weigh") as counts:
-        theme_model = themes.learn(segmented, vocab, lex, weights, background, config)
+        theme_model = themes.learn(segmented, vocab, lex, weights, background, learning_rows, config)
         tables = themes.weighed_tables(
             segmented, vocab, lex, weights, theme_model, (topic_model.topic_term, labels), lexicon.names, config
         ).persist()

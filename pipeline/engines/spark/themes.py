@@ -15,9 +15,8 @@ from pipeline.config import Config
 from pipeline.engines.spark.vocabulary import Part, Vocabulary, unpack
 from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import seed_weights
-from pipeline.stages.learn import (
-    apply_theme_model, background_of, fit_complement, fit_theme_model, presence, theme_share, top_theme_labels,
-)
+from pipeline.stages.complement import complement_split, fit_complement, ranking_features, top_theme_labels
+from pipeline.stages.learn import apply_theme_model, background_of, fit_theme_model, presence, theme_share
 from pipeline.stages.vectorize import apply_vocabulary
 from pipeline.stages.weigh import seed_evidence, weigh
 from pipeline.types import (
@@ -75,9 +74,12 @@ def ordered_sums(rows: Any, shape: tuple[int, int]) -> np.ndarray:
     return table
 
 
-def theme_terms_of(segmented: Any, vocabulary: Vocabulary, lex: Lexical, config: Config) -> tuple[ThemeTerms, np.ndarray]:
-    """Idf-scaled seed weights (`seed_weights` on the summed seed document frequencies) and the learning's
-    background: each evidence term's count of learning rows (kept paragraphs and titles) it occurs in."""
+def theme_terms_of(
+    segmented: Any, vocabulary: Vocabulary, lex: Lexical, config: Config
+) -> tuple[ThemeTerms, np.ndarray, int]:
+    """Idf-scaled seed weights (`seed_weights` on the summed seed document frequencies), the learning's
+    background (each evidence term's count of learning rows, kept paragraphs and titles, it occurs in) and the
+    number of learning rows."""
     seeded = np.flatnonzero(lex.seeds.any(axis=1))
 
     def frequencies(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -92,12 +94,13 @@ def theme_terms_of(segmented: Any, vocabulary: Vocabulary, lex: Lexical, config:
         out = [(int(t), 0, 0, float(doc_freq[t])) for t in seeded if doc_freq[t]]
         out += [(int(t), 1, 0, float(background[t])) for t in np.flatnonzero(background)]
         out.append((len(lex.terms), 0, 0, float(len(kept))))
+        out.append((len(lex.terms), 1, 0, float(len(rows))))
         yield pd.DataFrame(out, columns=["term", "theme", "part", "value"])
 
     # Counts are whole numbers: their sums are exact in any order.
     table = ordered_sums(segmented.mapInPandas(frequencies, SUMS_SCHEMA), (len(lex.terms) + 1, 2))
     weights = seed_weights(lex.seeds, table[:-1, 0], int(table[-1, 0]), config.label)
-    return ThemeTerms(weights=weights, is_seed=lex.seeds > 0), table[:-1, 1]
+    return ThemeTerms(weights=weights, is_seed=lex.seeds > 0), table[:-1, 1], int(table[-1, 1])
 
 
 def _learning_rows(part: Part) -> np.ndarray:
@@ -106,10 +109,10 @@ def _learning_rows(part: Part) -> np.ndarray:
 
 def learn(
     segmented: Any, vocabulary: Vocabulary, lex: Lexical, theme_terms: ThemeTerms, presence_per_term: np.ndarray,
-    config: Config,
+    learning_rows: int, config: Config,
 ) -> ThemeModel | None:
-    """`learn_themes`' EM and complement rounds with their statistics summed over partitions: each round one pass
-    over the data. None when no seed occurs anywhere (then, as locally, nothing is learned)."""
+    """`learn_themes`' EM and `self_train`'s complement rounds with their statistics summed over partitions: each
+    round one pass over the data. None when no seed occurs anywhere (then, as locally, nothing is learned)."""
     label = config.label
     log_background = background_of(presence_per_term)
     model: ThemeModel | None = None
@@ -123,35 +126,56 @@ def learn(
                 learned = apply_theme_model(current, counts, doc_rows, label).evidence
             return theme_share(context, learned, kept, label)
 
-        table = _summed(segmented, vocabulary, lex, theme_terms, label, shares)
+        table = _summed(segmented, vocabulary, lex, theme_terms, label, shares, presence)
         share_per_theme = table[-1]
         if not share_per_theme.any() and current is None:
             return None
         model = fit_theme_model(table[:-1].T, share_per_theme, float(share_per_theme.sum()), log_background, label)
     if model is None or not label.complement_rounds:
         return model
-    em_model = model
-    for round_ in range(label.complement_rounds):
-        current = model
+    return replace(model, log_complement=_self_train(segmented, vocabulary, lex, theme_terms, model,
+                                                     presence_per_term, learning_rows, label))
 
-        def labels(context: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, kept: np.ndarray,
-                   current: ThemeModel = current, first: bool = round_ == 0) -> np.ndarray:
-            applied = apply_theme_model(current, counts, doc_rows, label)
-            return top_theme_labels(context + applied.evidence if first else applied.split)
 
-        # Hard labels: whole-number sums, exact in any order.
-        table = _summed(segmented, vocabulary, lex, theme_terms, label, labels)
-        model = replace(em_model, log_complement=fit_complement(table[:-1].T, label))
-    return model
+def _self_train(
+    segmented: Any, vocabulary: Vocabulary, lex: Lexical, theme_terms: ThemeTerms, em_model: ThemeModel,
+    presence_per_term: np.ndarray, learning_rows: int, label: Any,
+) -> np.ndarray:
+    """`self_train` with each round's feature sums over partitions; hard labels keep the final presence counts
+    whole numbers (exact in any order)."""
+    def features(counts: sp.csr_matrix) -> sp.csr_matrix:
+        return ranking_features(presence(counts), presence_per_term, learning_rows)[0]
+
+    def first(context: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, _kept: np.ndarray) -> np.ndarray:
+        labels = top_theme_labels(context + apply_theme_model(em_model, counts, doc_rows, label).evidence)
+        return np.hstack([labels, np.ones((len(labels), 1))])  # the ones sum the features: the temperature
+
+    table = _summed(segmented, vocabulary, lex, theme_terms, label, first, features, extra_columns=1)
+    temperature = float(presence_per_term.sum()) / max(float(table[:-1, -1].sum()), 1e-12)
+    ranking = temperature * fit_complement(table[:-1, :-1].T, label)
+    for _ in range(label.complement_rounds - 1):
+        table = _summed(segmented, vocabulary, lex, theme_terms, label, _relabel(ranking, features, label), features)
+        ranking = temperature * fit_complement(table[:-1].T, label)
+    table = _summed(segmented, vocabulary, lex, theme_terms, label, _relabel(ranking, features, label), presence)
+    return fit_complement(table[:-1].T, label)
+
+
+def _relabel(ranking: np.ndarray, features: Callable[[sp.csr_matrix], sp.csr_matrix], label: Any) -> Callable:
+    """Row weights: each learning row's top theme under the ranking model."""
+
+    def labels(_context: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, _kept: np.ndarray) -> np.ndarray:
+        return top_theme_labels(complement_split(ranking, features(counts), doc_rows, label))
+
+    return labels
 
 
 def _summed(
     segmented: Any, vocabulary: Vocabulary, lex: Lexical, theme_terms: ThemeTerms, label: Any,
     row_weights: Callable[[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray], np.ndarray],
+    features: Callable[[sp.csr_matrix], sp.csr_matrix], extra_columns: int = 0,
 ) -> np.ndarray:
-    """(terms + 1) x themes: presence of each term summed over the learning rows weighted by `row_weights` (of
+    """(terms + 1) x (themes + `extra_columns`): `features` of each term summed over the learning rows weighted by `row_weights` (of
     each row's seed evidence in context, counts, document numbers and kept flags), and the weights' sums."""
-    themes = theme_terms.weights.shape[1]
 
     def statistics(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         part = unpack(frames, vocabulary)
@@ -162,14 +186,16 @@ def _summed(
         counts = evidence.counts[rows]
         kept = np.array([part.paragraphs[r].kept for r in rows], dtype=bool)
         weights = row_weights(context[rows], counts, doc_rows, kept)
-        stats = np.asarray(presence(counts).T @ weights)
+        stats = np.asarray(features(counts).T @ weights)
         terms, columns = np.nonzero(stats)
         order = part.doc_orders[0]
         out = pd.DataFrame({"term": terms, "theme": columns, "part": order, "value": stats[terms, columns]})
-        sums = pd.DataFrame({"term": len(lex.terms), "theme": np.arange(themes), "part": order, "value": weights.sum(axis=0)})
+        sums = pd.DataFrame({"term": len(lex.terms), "theme": np.arange(weights.shape[1]), "part": order,
+                             "value": weights.sum(axis=0)})
         yield pd.concat([out, sums])
 
-    return ordered_sums(segmented.mapInPandas(statistics, SUMS_SCHEMA), (len(lex.terms) + 1, themes))
+    width = theme_terms.weights.shape[1] + extra_columns
+    return ordered_sums(segmented.mapInPandas(statistics, SUMS_SCHEMA), (len(lex.terms) + 1, width))
 
 
 def weighed_tables(
