@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from pipeline.stages.vectorize import filters_for_size, vectorize
 from pipeline.store import artifacts, frames
 from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
 from pipeline.store.cache import StageCache, written_folders
-from pipeline.store.manifest import describe_files, warning_summary, write_manifest
+from pipeline.store.manifest import describe_files, describe_inputs, warning_summary, write_manifest
 from pipeline.types import Document, Lexicon, Paragraph, Tokenized, Vectors
 
 
@@ -38,7 +38,9 @@ class Prepared:
     """The corpus up to the model stage, and the lexicon's seeds: what a run and a sweep share."""
 
     lexicon: Lexicon
+    # Without their text: the paragraphs hold it from segment on, and a large corpus would otherwise be held twice.
     documents: list[Document]
+    inputs: list[dict[str, Any]]  # the manifest's entry per document, taken while they held their text
     boilerplate: list[str]  # the normalized lines cleaning found shared across documents (`themes infer` drops them)
     paragraphs: list[Paragraph]
     tokenized: Tokenized
@@ -51,7 +53,7 @@ class Prepared:
 def prepare(config: Config, stages: Stages) -> Prepared:
     """ingest -> clean -> segment -> tokenize -> vectorize (cached like any stage), and the lexicon's seeds."""
     lexicon = load_lexicon(config.lexicon)
-    files, documents, boilerplate, paragraphs = _segmented(config, stages)
+    files, documents, inputs, boilerplate, paragraphs = _segmented(config, stages)
     with stages.stage("tokenize") as counts:
         # workers is left out of the key: the tokens are the same for any number of them.
         tokenized = stages.cached(
@@ -72,12 +74,15 @@ def prepare(config: Config, stages: Stages) -> Prepared:
             counts |= {"no_below": filters.no_below, "no_above": filters.no_above}
         check_vocabulary(tokenized, kept, vectors, filters)
     theme_terms = seed_terms(lexicon, build_analyzer(config.tokenize), vectors.terms)
-    return Prepared(lexicon, documents, boilerplate, paragraphs, tokenized, theme_terms, kept, vectors, files)
+    return Prepared(lexicon, documents, inputs, boilerplate, paragraphs, tokenized, theme_terms, kept, vectors, files)
 
 
-def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], list[str], list[Paragraph]]:
-    """ingest -> clean -> segment: the input files, documents, shared boilerplate lines and paragraphs. The
-    cleaned lines end here: a large corpus has millions, and later stages need only the boilerplate among them."""
+def _segmented(
+    config: Config, stages: Stages
+) -> tuple[Any, list[Document], list[dict[str, Any]], list[str], list[Paragraph]]:
+    """ingest -> clean -> segment: the input files, documents (their text dropped), their manifest entries, shared
+    boilerplate lines and paragraphs. The cleaned lines end here: a large corpus has millions, and later stages
+    need only the boilerplate among them."""
     with stages.stage("ingest") as counts:
         exclude = written_folders(config)
         files = describe_files(input_files(config.ingest, exclude))
@@ -97,7 +102,8 @@ def _segmented(config: Config, stages: Stages) -> tuple[Any, list[Document], lis
         counts["paragraphs"] = len(paragraphs)
         counts["paragraphs_kept"] = sum(p.kept for p in paragraphs)
         check_paragraphs(documents, paragraphs)
-    return files, documents, shared_boilerplate(documents, lines), paragraphs
+    inputs, boilerplate = describe_inputs(documents), shared_boilerplate(documents, lines)
+    return files, [replace(d, text="") for d in documents], inputs, boilerplate, paragraphs
 
 
 def run(
@@ -115,9 +121,30 @@ def run(
     prepared = prepare(config, stages)
     fitted = fit(config, prepared, stages, n_jobs)
     with stages.stage("write") as counts:
-        folder, lexicon_audit, n_files = _write(config, prepared, fitted, stages, Path(output_dir or config.output_dir))
-        counts["files"] = n_files
+        config_hash = config.hash()
+        output_dir = Path(output_dir or config.output_dir)
+        folder = artifacts.RunFolder(output_dir, config.experiment, artifacts.make_run_id(config_hash))
+        with folder:
+            lexicon_audit, counts["files"] = _write(config, config_hash, prepared, fitted, stages, folder)
+            found = _found(prepared, fitted, lexicon_audit)
+            # The report reads only the files just written: the corpus in memory goes first, or the report's own
+            # peak would sit on top of it (a gigabyte at 300k paragraphs).
+            del prepared, fitted
+            if config.report.enabled:
+                write_report(folder.path)
     summary = {
+        **found,
+        **warning_summary(stages.records),
+        "reused_stages": stages.reused,
+        "cache": str(cache.directory) if cache.directory else "",
+        "cache_problem": cache.write_problem,
+    }
+    return RunResult(run_dir=folder.final, run_id=folder.run_id, summary=summary)
+
+
+def _found(prepared: Prepared, fitted: Fitted, lexicon_audit: dict[str, Any]) -> dict[str, Any]:
+    """The run summary's account of the corpus and what the stages found in it."""
+    return {
         "documents": len(prepared.documents),
         "paragraphs": len(prepared.paragraphs),
         "paragraphs_kept": sum(p.kept for p in prepared.paragraphs),
@@ -129,19 +156,14 @@ def run(
         "seeds": len(fitted.replicates),
         "theme_stability": fitted.stability_scores,
         "lexicon_audit": lexicon_audit,
-        **warning_summary(stages.records),
-        "reused_stages": stages.reused,
-        "cache": str(cache.directory) if cache.directory else "",
-        "cache_problem": cache.write_problem,
     }
-    return RunResult(run_dir=folder.final, run_id=folder.run_id, summary=summary)
 
 
 def _write(
-    config: Config, prepared: Prepared, fitted: Fitted, stages: Stages, output_dir: Path
-) -> tuple[artifacts.RunFolder, dict[str, Any], int]:
-    """The run folder, assembled under a temporary name and renamed when complete; the audit's summary; how many
-    files it holds at the top (the tables, summary.json, config.toml, lexicon.toml, manifest.json)."""
+    config: Config, config_hash: str, prepared: Prepared, fitted: Fitted, stages: Stages, folder: artifacts.RunFolder
+) -> tuple[dict[str, Any], int]:
+    """The run's tables, models and manifest into `folder` (the report is written after); the audit's summary; how
+    many files it holds at the top (the tables, summary.json, config.toml, lexicon.toml, manifest.json)."""
     lexicon, vectors, evidence, labels = prepared.lexicon, prepared.vectors, fitted.evidence, fitted.labels
     used_terms = fitted.weights.theme_terms or fitted.expanded
     shown = {t for terms in (*labels.top_terms, *labels.tfidf_terms) for t, _ in terms}
@@ -163,30 +185,25 @@ def _write(
         **fitted.stability_tables,
     }
     lexicon_audit = audit_summary(fitted.audit, display)
-    config_hash = config.hash()
-    folder = artifacts.RunFolder(output_dir, config.experiment, artifacts.make_run_id(config_hash))
-    with folder:
-        for name, frame in tables.items():
-            artifacts.write_csv(frame, folder.path / name)
-        write_summary(folder.path, lexicon_audit)
-        (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
-        artifacts.save_models(folder.path, vectors.dictionary, prepared.tokenized.phraser, fitted.topic_model)
-        artifacts.save_for_infer(
-            folder.path, lexicon, evidence.terms, fitted.expanded, fitted.weights.theme_model, prepared.boilerplate
-        )
-        write_manifest(
-            folder.path,
-            run_id=folder.run_id,
-            experiment=config.experiment,
-            config_hash=config_hash,
-            seed=config.seed,
-            documents=prepared.documents,
-            stages=stages.records,
-            input_files=prepared.files,
-        )
-        if config.report.enabled:
-            write_report(folder.path)
-    return folder, lexicon_audit, len(tables) + 4
+    for name, frame in tables.items():
+        artifacts.write_csv(frame, folder.path / name)
+    write_summary(folder.path, lexicon_audit)
+    (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
+    artifacts.save_models(folder.path, vectors.dictionary, prepared.tokenized.phraser, fitted.topic_model)
+    artifacts.save_for_infer(
+        folder.path, lexicon, evidence.terms, fitted.expanded, fitted.weights.theme_model, prepared.boilerplate
+    )
+    write_manifest(
+        folder.path,
+        run_id=folder.run_id,
+        experiment=config.experiment,
+        config_hash=config_hash,
+        seed=config.seed,
+        inputs=prepared.inputs,
+        stages=stages.records,
+        input_files=prepared.files,
+    )
+    return lexicon_audit, len(tables) + 4
 
 
 def _count_reasons(paragraphs) -> dict[str, int]:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pipeline.errors import PipelineWarning
+from pipeline.memory import release_freed_memory
 from pipeline.progress import Reporter, summarize_warnings
 from pipeline.store.manifest import StageRecord
 from pipeline.store.cache import SavedWarning, StageCache, stage_key
@@ -42,6 +43,7 @@ class Stages:
                 yield counts
         finally:
             ours = self._sort_warnings(caught)  # shown even when the stage fails: they may explain why
+        release_freed_memory()
         elapsed = time.perf_counter() - began
         reused = name in self.reused
         self.records.append(StageRecord(name, elapsed, counts, ours, reused=reused))

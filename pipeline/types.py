@@ -137,8 +137,15 @@ class Vectors:
 
     dictionary: Any  # gensim.corpora.Dictionary
     counts: sp.csr_matrix  # paragraphs x terms: the bag-of-words
-    tfidf: sp.csr_matrix  # paragraphs x terms, L2-normalized rows
-    terms: list[str]  # column j of tfidf is terms[j] == dictionary[j]
+    terms: list[str]  # column j of counts and tfidf is terms[j] == dictionary[j]
+
+    @cached_property
+    def tfidf(self) -> sp.csr_matrix:
+        """paragraphs x terms, L2-normalized rows; built on first use. Only the topics' labels read it, once the
+        weights are done: a corpus-sized matrix (120 MB at 300k paragraphs) not held through the stages before."""
+        from pipeline.stages.vectorize import tfidf_matrix  # the stage that defines it; types load no stage
+
+        return tfidf_matrix(self.counts, self.dictionary)
 
     @cached_property
     def bow(self) -> list[list[tuple[int, int]]]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.store import artifacts
-from pipeline.store.manifest import describe_files, write_manifest
+from pipeline.store.manifest import describe_files, describe_inputs, write_manifest
 from pipeline.errors import InputError
 from pipeline.fitting import NORMALIZED
 from pipeline.store.frames import weight_tables
@@ -117,7 +117,7 @@ def _write(
             experiment=saved.manifest.get("experiment", ""),
             config_hash=config_hash,
             seed=saved.config.seed,
-            documents=documents,
+            inputs=describe_inputs(documents),
             stages=[],
             input_files=files,
             extra={"applied_run": {"run_id": saved.manifest.get("run_id", ""), "path": str(saved.path.resolve())}},

@@ -253,6 +253,6 @@ def _write(
         )
         write_manifest(
             folder.path, run_id=folder.run_id, experiment=config.experiment, config_hash=config_hash,
-            seed=config.seed, documents=prepared.documents, stages=stages.records, input_files=prepared.files,
+            seed=config.seed, inputs=prepared.inputs, stages=stages.records, input_files=prepared.files,
         )
     return folder.final, folder.run_id

@@ -14,7 +14,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import rjieba
 
 # CJK Unified Ideographs, Extension A and the compatibility block: the Han characters of modern text.
 HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -87,6 +86,9 @@ def segment_han(run: str) -> list[str]:
     if len(simplified) != len(run):
         simplified = run
     words, position = [], 0
+    # Imported here: loading jieba's dictionary takes 0.1 s, which only runs with Chinese text should pay.
+    import rjieba
+
     # Dictionary words only (no HMM guessing of unknown words): the same text always gives the same words.
     for word in rjieba.cut(simplified, False):
         words.append(run[position : position + len(word)])

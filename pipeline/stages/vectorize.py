@@ -20,13 +20,14 @@ from pipeline.types import Tokenized, Vectors
 
 
 def vectorize(tokenized: Tokenized, kept: list[bool], config: VectorizeConfig) -> Vectors:
-    """Vocabulary over kept paragraphs, filtered by document frequency; bag-of-words and TF-IDF for all rows.
+    """Vocabulary over kept paragraphs, filtered by document frequency; bag-of-words (and, on first use, TF-IDF)
+    for all rows.
 
     Terms are numbered as gensim would number them, so a model fitted on these counts is the one gensim
     would fit on token lists.
     """
     counts, terms, dictionary = _bag_of_words(tokenized, kept, config)
-    return Vectors(dictionary=dictionary, counts=counts, tfidf=tfidf_matrix(counts, dictionary), terms=terms)
+    return Vectors(dictionary=dictionary, counts=counts, terms=terms)
 
 
 def _bag_of_words(
@@ -69,7 +70,7 @@ def filters_for_size(config: VectorizeConfig, n_kept: int) -> VectorizeConfig:
 
 
 def apply_vocabulary(tokenized: Tokenized, dictionary: Dictionary) -> Vectors:
-    """Bag-of-words and TF-IDF of every paragraph over a fitted vocabulary (this corpus's or a saved run's).
+    """Bag-of-words (and, on first use, TF-IDF) of every paragraph over a fitted vocabulary (this corpus's or a saved run's).
 
     The idf comes from the document frequencies the Dictionary counted over the kept paragraphs it was built
     from, so new documents are weighed against the corpus the vocabulary came from.
@@ -78,7 +79,7 @@ def apply_vocabulary(tokenized: Tokenized, dictionary: Dictionary) -> Vectors:
     tokens = tokenized.token_ids
     counts = count_matrix(column_of_id[tokens.ids] if len(column_of_id) else tokens.ids, tokens.offsets, len(dictionary))
     terms = [dictionary[i] for i in range(len(dictionary))]
-    return Vectors(dictionary=dictionary, counts=counts, tfidf=tfidf_matrix(counts, dictionary), terms=terms)
+    return Vectors(dictionary=dictionary, counts=counts, terms=terms)
 
 
 def tfidf_matrix(counts: sp.csr_matrix, dictionary: Dictionary) -> sp.csr_matrix:
@@ -87,7 +88,7 @@ def tfidf_matrix(counts: sp.csr_matrix, dictionary: Dictionary) -> sp.csr_matrix
     idf = np.log((dictionary.num_docs + 1) / (doc_freq + 1)) + 1.0
     tf = counts.copy()
     tf.data = np.log(tf.data) + 1.0
-    if not len(dictionary):  # nothing to weigh (sklearn's normalize refuses zero columns)
+    if not len(dictionary) or not counts.shape[0]:  # nothing to weigh (sklearn's normalize refuses an empty matrix)
         return tf
     # Weighed and normalized in place: one matrix of the corpus's size, not three. Each entry is tf * idf, as
     # the product with a diagonal matrix gives it.

@@ -177,6 +177,9 @@ def theme_terms_shown(theme_terms: ThemeTerms, terms: list[str]) -> list[str]:
 
 def paragraphs_per_term(counts: Any) -> np.ndarray:
     """How many rows of a paragraphs x terms count matrix hold each term (theme_terms.csv's `paragraphs`)."""
+    if counts.has_canonical_format and (counts.data > 0).all():
+        # One positive entry per (row, term): counting entries counts rows, without a boolean copy of the matrix.
+        return np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64)
     return np.asarray((counts > 0).sum(axis=0)).ravel()
 
 

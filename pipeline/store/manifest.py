@@ -72,6 +72,17 @@ def warning_summary(stages: list[StageRecord]) -> dict[str, Any]:
     }
 
 
+def describe_inputs(documents: list[Document]) -> list[dict[str, Any]]:
+    """The manifest's entry per document; taken while the documents still hold their text (it gives `n_chars`)."""
+    return [
+        {
+            "doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text),
+            "encoding": d.encoding, "language": d.language,
+        }
+        for d in documents
+    ]
+
+
 def write_manifest(
     folder: Path,
     *,
@@ -79,7 +90,7 @@ def write_manifest(
     experiment: str,
     config_hash: str,
     seed: int,
-    documents: list[Document],
+    inputs: Sequence[dict[str, Any]],
     stages: list[StageRecord],
     input_files: Sequence[dict[str, Any]] = (),
     extra: dict[str, Any] | None = None,
@@ -98,13 +109,7 @@ def write_manifest(
         # Relative paths in config.toml mean what they meant here: `themes reproduce` runs from this folder.
         "working_dir": os.getcwd(),
         "input_files": list(input_files),
-        "inputs": [
-            {
-                "doc_id": d.doc_id, "source": d.source, "sha256": d.sha256, "n_chars": len(d.text),
-                "encoding": d.encoding, "language": d.language,
-            }
-            for d in documents
-        ],
+        "inputs": list(inputs),
         "stages": [
             {"name": s.name, "elapsed_s": round(s.elapsed_s, 4), "reused": s.reused, **s.counts} for s in stages
         ],

@@ -205,3 +205,27 @@ def test_run_says_what_it_reused_and_no_cache_turns_it_off(tiny_corpus_dir, tiny
     assert cleared.exit_code == 0, cleared.output
     assert "removed 8 cache entries" in cleared.output
     assert not (tmp_path / "out" / ".cache").exists()
+
+
+def test_lines_and_paragraphs_come_back_as_they_went_in(tmp_path):
+    from pipeline.types import Line, Paragraph
+
+    lines = [[Line("a", 0, 4), Line("a", 5, 9, "title")], [], [Line("b", 0, 3)]]
+    paragraphs = [Paragraph("a", 0, 0, 4, "text"), Paragraph("b", 0, 0, 3, "abc", "heading")]
+    cache = StageCache(tmp_path)
+    for stage, value in {"clean": (lines, []), "segment": (paragraphs, []), "mixed": ([Line("a", 0, 1), (1, 2)], [])}.items():
+        cache.put(stage, "k", value)
+        found, back = cache.get(stage, "k")
+        assert found and back == value
+        assert [type(x) for x in back[0]] == [type(x) for x in value[0]]
+
+
+def test_the_prepared_documents_hold_no_text_and_the_manifest_counts_it(tiny_config):
+    from pipeline.progress import SilentReporter
+    from pipeline.runner import prepare
+    from pipeline.stage_runner import Stages
+
+    prepared = prepare(tiny_config(), Stages(SilentReporter(), StageCache(None)))
+    assert all(d.text == "" for d in prepared.documents)
+    assert all(entry["n_chars"] > 0 for entry in prepared.inputs)
+    assert [entry["doc_id"] for entry in prepared.inputs] == [d.doc_id for d in prepared.documents]

@@ -128,7 +128,7 @@ def run_spark(config: Config, stages: Any, output_dir: Path | None) -> tuple[Pat
             artifacts.save_for_infer(folder.path, lexicon, lex.terms, weights, theme_model, corpus.boilerplate(segmented))
             write_manifest(
                 folder.path, run_id=folder.run_id, experiment=config.experiment, config_hash=config_hash,
-                seed=config.seed, documents=[], stages=stages.records,
+                seed=config.seed, inputs=[], stages=stages.records,
                 extra={"engine": "spark", "spark_master": config.spark.master, "partitions": partitions,
                        "documents": n_documents, "paragraphs": n_paragraphs},
             )

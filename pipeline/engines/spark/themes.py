@@ -52,7 +52,7 @@ def lexical(vocabulary: Vocabulary, theme_terms: dict[str, list[str]]) -> Lexica
     tokenized = Tokenized(empty, empty, vocabulary.tokens, vocabulary.surface)
     terms = [vocabulary.dictionary[i] for i in range(len(vocabulary.dictionary))]
     no_rows = sp.csr_matrix((0, len(terms)))
-    evidence = evidence_counts(tokenized, Vectors(vocabulary.dictionary, no_rows, no_rows, terms), theme_terms)
+    evidence = evidence_counts(tokenized, Vectors(vocabulary.dictionary, no_rows, terms), theme_terms)
     return Lexical(theme_terms, evidence.terms, seed_matrix(evidence, theme_terms), evidence.surface)
 
 

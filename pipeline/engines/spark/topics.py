@@ -88,7 +88,7 @@ def fit_lda(
     )
     topic_model = TopicModel(model=gensim_lda, topic_term=topic_term, doc_topic=np.zeros((0, k)), seed_theme=[""] * k)
     empty = sp.csr_matrix((0, len(terms)))
-    labels = label_topics(topic_model, Vectors(vocabulary.dictionary, empty, empty, terms), theme_terms, config.label)
+    labels = label_topics(topic_model, Vectors(vocabulary.dictionary, empty, terms), theme_terms, config.label)
     return topic_model, labels, mass
 
 
