@@ -18,6 +18,8 @@ import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
 
+_BLOCK_ROWS = 20_000
+
 
 def self_train(
     evidence: np.ndarray, presence: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
@@ -45,11 +47,15 @@ def ranking_features(
     # One float array beside the presence's own indices: a corpus of 300k paragraphs has ~12M entries, so every
     # intermediate sparse matrix would cost ~150 MB in the weigh stage, the run's peak.
     data = idf[presence.indices]
-    lengths = np.diff(presence.indptr)
-    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(lengths)))
-    data /= np.where(norms > 0, norms, 1.0)[rows]
-    scaled = sp.csr_matrix((data, presence.indices, presence.indptr), shape=presence.shape)
+    indptr = presence.indptr
+    for first in range(0, presence.shape[0], _BLOCK_ROWS):  # rows a block at a time: small temporaries
+        last = min(first + _BLOCK_ROWS, presence.shape[0])
+        block = data[indptr[first] : indptr[last]]  # a view: scaled in place
+        lengths = np.diff(indptr[first : last + 1])
+        rows = np.repeat(np.arange(last - first), lengths)
+        norms = np.sqrt(np.bincount(rows, weights=block * block, minlength=last - first))
+        block /= np.where(norms > 0, norms, 1.0)[rows]
+    scaled = sp.csr_matrix((data, presence.indices, indptr), shape=presence.shape)
     return scaled, float(presence.sum()) / max(float(data.sum()), 1e-12)
 
 

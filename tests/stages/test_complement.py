@@ -33,3 +33,15 @@ def test_a_theme_is_scored_by_the_words_of_the_other_themes():
     split = complement_split(log_complement, rows, np.array([0, 1]), LabelConfig(document_rows=0.0))
     assert split[0].argmax() == 0 and split[1].argmax() == 1
     assert np.allclose(split.sum(axis=1), 1.0)
+
+
+def test_ranking_features_are_the_same_computed_in_blocks(monkeypatch):
+    import pipeline.stages.complement as complement
+
+    rng = np.random.default_rng(0)
+    presence = sp.csr_matrix((rng.random((9, 6)) < 0.4).astype(float))
+    per_term = np.asarray(presence.sum(axis=0)).ravel()
+    whole, whole_temperature = ranking_features(presence, per_term, 9)
+    monkeypatch.setattr(complement, "_BLOCK_ROWS", 2)
+    blocks, block_temperature = ranking_features(presence, per_term, 9)
+    assert np.array_equal(whole.toarray(), blocks.toarray()) and whole_temperature == block_temperature
