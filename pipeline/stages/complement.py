@@ -22,13 +22,14 @@ _BLOCK_ROWS = 20_000
 
 
 def self_train(
-    evidence: np.ndarray, presence: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig
+    evidence: np.ndarray, presence: sp.csr_matrix, presence_per_term: np.ndarray, doc_rows: np.ndarray,
+    config: LabelConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(themes x terms log complement word distribution, rows x themes split) after `label.complement_rounds`
     rounds of labelling every row (kept paragraphs and titles) with its top theme and refitting on the labels.
     Titles train it too: a headline names its article's theme, and complement counts pool every other theme's
     text, so a few short rows cannot define a theme (measured: +0.5 to +1.3 points on the document corpora)."""
-    features, temperature = ranking_features(presence, np.asarray(presence.sum(axis=0)).ravel(), presence.shape[0])
+    features, temperature = ranking_features(presence, presence_per_term, presence.shape[0])
     labels = top_theme_labels(evidence)
     for _ in range(config.complement_rounds):
         ranking = temperature * fit_complement(np.asarray(features.T @ labels).T, config)
@@ -83,7 +84,7 @@ def complement_split(
     counts as much as `label.document_rows` of its own rows, shared among them: in a short post the headline
     and body speak for each other, in a long report each paragraph speaks for itself."""
     score = -np.asarray(features @ log_complement.T)
-    posterior = _softmax(score)
+    posterior = softmax(score)
     if not len(doc_rows):
         return posterior
     documents = int(doc_rows.max()) + 1
@@ -91,9 +92,10 @@ def complement_split(
     np.add.at(document_score, doc_rows, score)
     rows_per_document = np.bincount(doc_rows, minlength=documents)[doc_rows]
     weight = np.minimum(1.0, config.document_rows / rows_per_document)[:, None]
-    return (posterior + weight * _softmax(document_score)[doc_rows]) / (1.0 + weight)
+    return (posterior + weight * softmax(document_score)[doc_rows]) / (1.0 + weight)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise, shifted by each row's largest logit so that exp cannot overflow."""
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)

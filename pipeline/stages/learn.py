@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
-from pipeline.stages.complement import complement_split, self_train
+from pipeline.stages.complement import complement_split, self_train, softmax
 from pipeline.types import ThemeModel
 
 BACKGROUND_SMOOTHING = 0.1  # keeps words absent from the kept paragraphs (seeds only elsewhere) finite
@@ -48,7 +48,8 @@ def learn_themes(
     if not seed_evidence.any():  # no seed occurs anywhere: nothing to learn from, so no theme gains evidence
         return Learned(np.zeros_like(seed_evidence), np.zeros((counts.shape[1], seed_evidence.shape[1])))
     presence = _presence(counts)
-    log_background = background_of(np.asarray(presence.sum(axis=0)).ravel())
+    presence_per_term = np.asarray(presence.sum(axis=0)).ravel()
+    log_background = background_of(presence_per_term)
     learned = np.zeros_like(seed_evidence)
     model = None
     for _ in range(config.learn_iterations):
@@ -59,7 +60,7 @@ def learn_themes(
         return Learned(learned, np.zeros((counts.shape[1], seed_evidence.shape[1])))
     split = None
     if config.complement_rounds:
-        log_complement, split = self_train(seed_evidence + learned, presence, doc_rows, config)
+        log_complement, split = self_train(seed_evidence + learned, presence, presence_per_term, doc_rows, config)
         model = replace(model, log_complement=log_complement)
     return Learned(evidence=learned, term_weights=learned_term_weights(model), model=model, split=split)
 
@@ -124,11 +125,11 @@ def _learned_evidence(
     background_fit = np.asarray(presence @ model.log_background).ravel()
     n_words = np.maximum(np.asarray(presence.sum(axis=1)).ravel(), 1.0)
     fit = np.asarray(presence @ model.log_phi.T)
-    posterior = _softmax(fit + model.log_prior)
+    posterior = softmax(fit + model.log_prior)
     if config.document_context and len(doc_rows):
         document_fit = np.zeros((int(doc_rows.max()) + 1, fit.shape[1]))
         np.add.at(document_fit, doc_rows, fit)
-        posterior = (posterior + config.document_context * _softmax(document_fit + model.log_prior)[doc_rows]) / (
+        posterior = (posterior + config.document_context * softmax(document_fit + model.log_prior)[doc_rows]) / (
             1 + config.document_context
         )
     topicality = np.clip(((posterior * fit).sum(axis=1) - background_fit) / n_words, 0.0, None)
@@ -138,8 +139,3 @@ def _learned_evidence(
 def learned_term_weights(model: ThemeModel) -> np.ndarray:
     """terms x themes: how much more often each theme's word model draws a term than the background, >= 0."""
     return np.clip(model.log_phi - model.log_background, 0.0, None).T
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)

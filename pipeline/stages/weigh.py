@@ -61,9 +61,10 @@ def weigh(
         else:
             learned = apply_theme_model(theme_model, counts[rows], doc_rows, config)
         learned_model = learned.model
-        evidence[rows] += learned.evidence
+        learning = evidence[rows] + learned.evidence
         if learned.split is not None:  # as much evidence as before, shared among themes as the complement NB says
-            evidence[rows] = evidence[rows].sum(axis=1, keepdims=True) * learned.split
+            learning = learning.sum(axis=1, keepdims=True) * learned.split
+        evidence[rows] = learning
         used_terms, explaining = with_learned_words(theme_terms, learned.term_weights, config)
     lexical = np.hstack([evidence, np.full((len(paragraphs), 1), config.other_threshold)])
     lexical = _normalize(lexical)
