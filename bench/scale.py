@@ -58,7 +58,7 @@ CORPUS = EXTRACTED / "UNGDC_1970-2024"
 SUBSETS = archives.CACHE_DIR / "ungdc-subsets"
 RESULTS = BENCH_DIR / "results" / "scale.json"
 PREPROCESSING = ("ingest", "clean", "segment", "tokenize", "vectorize")
-STAGES = (*PREPROCESSING, "label", "weigh", "tables", "model", "audit", "write")
+STAGES = (*PREPROCESSING, "label", "weigh", "tables", "audit_corpus", "write_tables", "model", "audit", "write")
 
 
 class RecordingReporter:

@@ -11,7 +11,7 @@ import numpy as np
 
 from pipeline.config import Config, LabelConfig
 from pipeline.stage_runner import Stages
-from pipeline.stages.audit import audit_lexicon, warn_about_coverage
+from pipeline.stages.audit import audit_corpus, audit_lexicon, warn_about_coverage
 from pipeline.stages.checks import check_lexicon_coverage
 from pipeline.stages.chunks import resolve_workers
 from pipeline.stages.evidence import evidence_counts, seed_matrix
@@ -45,7 +45,7 @@ class Fitted:
     audit: LexiconAudit
     stability_tables: dict[str, Any]
     stability_scores: dict[str, float]
-    weight_tables: dict[str, Any]
+    weight_tables: dict[str, Any]  # those not yet written (`fit`'s `write_tables`)
     display: dict[str, str]
 
     @property
@@ -57,12 +57,19 @@ class Fitted:
         return self.replicate_labels[0]
 
 
-def fit(config: Config, prepared: Prepared, stages: Stages, n_jobs: int) -> Fitted:
+def fit(
+    config: Config,
+    prepared: Prepared,
+    stages: Stages,
+    n_jobs: int,
+    write_tables: Callable[[dict[str, Any]], None] | None = None,
+) -> Fitted:
     """The model, label, weigh, audit and (with several model seeds) stability stages, and the weight tables.
 
     The default lexicon method weighs without the topic model: one model is then fitted in a second process (when
-    `workers` gives clean and tokenize more than one) while this one labels, weighs and builds the weight tables.
-    Nothing computed depends on where, so the outputs are the same bytes either way."""
+    `workers` gives clean and tokenize more than one) while this one labels, weighs, builds the weight tables,
+    reads the audit's corpus side and hands the tables to `write_tables` (stage "write_tables") before it waits
+    for the model. Nothing computed depends on where, so the outputs are the same bytes either way."""
     lexicon, theme_terms, kept, vectors = prepared.lexicon, prepared.theme_terms, prepared.kept, prepared.vectors
     topics_weigh = config.label.method != "lexicon" or config.model.seeds > 1
     # The lexicon's only way into the model is an explicit choice to seed topics with it.
@@ -113,12 +120,22 @@ def fit(config: Config, prepared: Prepared, stages: Stages, n_jobs: int) -> Fitt
             shown=frames.theme_terms_shown(weights.theme_terms or expanded, evidence.terms),
         )
         counts["terms"] = len(display)
+    with stages.stage("audit_corpus"):
+        corpus_audit = audit_corpus(
+            vectors, evidence, weights.theme_terms or expanded, theme_terms, prepared.paragraphs, kept,
+            prepared.tokenized, config.tokenize,
+        )
+    if write_tables is not None:
+        with stages.stage("write_tables") as counts:
+            write_tables(weight_tables)
+            counts["files"] = len(weight_tables)
+            weight_tables = {}
     if not topics_weigh:
         replicates, replicate_labels = _topics(config, stages, fitted_models, vectors, theme_terms, beside)
     with stages.stage("audit") as counts:
         audit = audit_lexicon(
             replicates[0], replicate_labels[0], vectors, evidence, weights.theme_terms or expanded, theme_terms,
-            prepared.paragraphs, kept,
+            corpus_audit,
         )
         warn_about_coverage(audit)
         counts["uncovered_topics"] = sum(not t.covered for t in audit.topics)

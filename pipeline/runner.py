@@ -119,13 +119,17 @@ def run(
         run_dir, run_id, summary = run_spark(config, stages, output_dir)
         return RunResult(run_dir=run_dir, run_id=run_id, summary=summary)
     prepared = prepare(config, stages)
-    fitted = fit(config, prepared, stages, n_jobs)
-    with stages.stage("write") as counts:
-        config_hash = config.hash()
-        output_dir = Path(output_dir or config.output_dir)
-        folder = artifacts.RunFolder(output_dir, config.experiment, artifacts.make_run_id(config_hash))
-        with folder:
-            lexicon_audit, counts["files"] = _write(config, config_hash, prepared, fitted, stages, folder)
+    config_hash = config.hash()
+    output_dir = Path(output_dir or config.output_dir)
+    # Opened before the model is fitted: the weight tables are written while it is (`fit`), and a folder that
+    # cannot be made fails the run before its longest step.
+    folder = artifacts.RunFolder(output_dir, config.experiment, artifacts.make_run_id(config_hash))
+    with folder:
+        written: list[str] = []
+        fitted = fit(config, prepared, stages, n_jobs, lambda tables: written.extend(_write_tables(tables, folder.path)))
+        with stages.stage("write") as counts:
+            lexicon_audit, files = _write(config, config_hash, prepared, fitted, stages, folder)
+            counts["files"] = files + len(written)
             found = _found(prepared, fitted, lexicon_audit)
             # The report reads only the files just written: the corpus in memory goes first, or the report's own
             # peak would sit on top of it (a gigabyte at 300k paragraphs).
@@ -185,8 +189,7 @@ def _write(
         **fitted.stability_tables,
     }
     lexicon_audit = audit_summary(fitted.audit, display)
-    for name, frame in tables.items():
-        artifacts.write_csv(frame, folder.path / name)
+    _write_tables(tables, folder.path)
     write_summary(folder.path, lexicon_audit)
     (folder.path / "config.toml").write_text(config.to_toml(results_only=True), encoding="utf-8")
     artifacts.save_models(folder.path, vectors.dictionary, prepared.tokenized.phraser, fitted.topic_model)
@@ -204,6 +207,12 @@ def _write(
         input_files=prepared.files,
     )
     return lexicon_audit, len(tables) + 4
+
+
+def _write_tables(tables: dict[str, Any], folder: Path) -> list[str]:
+    for name, frame in tables.items():
+        artifacts.write_csv(frame, folder / name)
+    return list(tables)
 
 
 def _count_reasons(paragraphs) -> dict[str, int]:

@@ -106,6 +106,10 @@ class Tokenized:
     `token_ids` is the sequence after corpus phrases were joined, `words` the one before (what lexicon
     phrases are matched on); both index `vocabulary`, which is sorted, so ids do not depend on how the work
     was split between processes. `tokens` gives the same as lists of strings, built on first use.
+    `starts` holds, for each position of `words`, where that word begins in its paragraph's text: readable terms
+    are then told without reading each paragraph's words again. A position whose start is not known (Chinese
+    text, or text whose lowercasing changes its length) holds the dtype's largest value; `starts` is None when
+    the tokens were not read from the paragraphs' texts.
     """
 
     token_ids: TokenSequence
@@ -113,6 +117,7 @@ class Tokenized:
     vocabulary: list[str]
     surface: dict[str, str]
     phraser: Any = None  # gensim FrozenPhrases, or None when phrases are off
+    starts: np.ndarray | None = None  # uint16, or int32 when some paragraph is longer than 65,534 characters
 
     @staticmethod
     def from_lists(token_lists: list[list[str]], surface: dict[str, str] | None = None) -> Tokenized:

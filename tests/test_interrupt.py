@@ -108,7 +108,7 @@ def test_sigkill_mid_model_leaves_no_complete_run_and_the_next_run_succeeds(star
     earlier = run(tiny_config).run_dir
     earlier_files = snapshot(earlier)
     child = start_run(*ENDLESS_MODEL)
-    child.wait_for_stage("tables")  # the last stage before the model under the lexicon method: the model is running
+    child.wait_for_stage("write_tables")  # the last stage before the model under the lexicon method: the model is running
     time.sleep(0.5)
     child.process.send_signal(signal.SIGKILL)
     assert child.process.wait(timeout=30) == -signal.SIGKILL
@@ -122,7 +122,7 @@ def test_sigkill_mid_model_leaves_no_complete_run_and_the_next_run_succeeds(star
 
 def test_ctrl_c_mid_model_exits_130_promptly_with_one_line(start_run, tmp_path):
     child = start_run(*ENDLESS_MODEL)
-    child.wait_for_stage("tables")
+    child.wait_for_stage("write_tables")
     time.sleep(0.5)
     sent = time.monotonic()
     child.process.send_signal(signal.SIGINT)

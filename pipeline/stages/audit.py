@@ -16,16 +16,22 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
 
+from pipeline.config import TokenizeConfig
 from pipeline.errors import PipelineWarning
+from pipeline.stages.token_rows import texts_holding
 from pipeline.stages.tokenize import PHRASE_JOIN
 from pipeline.types import (
-    EvidenceCounts, LexiconAudit, Paragraph, ThemeTerms, TopicAudit, TopicLabels, TopicModel, Vectors,
+    EvidenceCounts, LexiconAudit, Paragraph, ThemeTerms, Tokenized, TopicAudit, TopicLabels, TopicModel, Vectors,
 )
+
+# Texts to read in order, or a reader that is given the words still looked for and may skip texts without them.
+Texts = Iterable[str] | Callable[[set[str]], Iterable[str]]
 
 # A topic of a fitting lexicon puts several percent of its mass on seeds (a theme's ~50 seeds among thousands of
 # terms); below 2 % the seeds are chance occurrences of general words ("law", "use") in an unrelated topic.
@@ -59,17 +65,28 @@ class AuditCounts:
     topic_mass: np.ndarray  # tokens per topic: each paragraph's tokens times its topic proportions
 
 
-def audit_lexicon(
-    topic_model: TopicModel,
-    labels: TopicLabels,
+@dataclass(frozen=True)
+class CorpusAudit:
+    """What the audit reads off the corpus alone, with no topic model: read while the model is still fitted."""
+
+    rows: np.ndarray  # the kept paragraphs
+    tokens: np.ndarray  # tokens in each kept paragraph
+    term_totals: np.ndarray  # occurrences of each evidence term in kept text
+    seeded_paragraphs: int
+    shapes: dict[str, dict[str, float]]  # `evidence_shapes`
+
+
+def audit_corpus(
     vectors: Vectors,
     evidence: EvidenceCounts,
     theme_terms: ThemeTerms,
     seeds: dict[str, list[str]],
     paragraphs: list[Paragraph],
     kept: list[bool],
-) -> LexiconAudit:
-    """Coverage of the kept tokens and of the topics by the lexicon, and each theme's evidence shapes."""
+    tokenized: Tokenized,
+    config: TokenizeConfig,
+) -> CorpusAudit:
+    """The kept text's token and seed counts, and each theme's evidence shapes."""
     rows = np.flatnonzero(kept)
     # Sums over the kept rows without copying them out of the matrices (hundreds of MB at 300k paragraphs): the
     # counts are whole numbers, so the floats are the same in any order of adding.
@@ -77,16 +94,36 @@ def audit_lexicon(
     in_kept[rows] = 1.0
     columns = seed_columns(evidence.terms, seeds)
     paragraph_seeds = np.asarray(evidence.counts[:, columns].sum(axis=1)).ravel()[rows] if columns else np.zeros(len(rows))
-    tokens = np.asarray(vectors.counts.sum(axis=1)).ravel()[rows]
-    audit_counts = AuditCounts(
-        kept_paragraphs=len(rows),
-        term_totals=evidence.counts.T @ in_kept,
+    term_totals = evidence.counts.T @ in_kept
+    return CorpusAudit(
+        rows=rows,
+        tokens=np.asarray(vectors.counts.sum(axis=1)).ravel()[rows],
+        term_totals=term_totals,
         seeded_paragraphs=int((paragraph_seeds > 0).sum()),
-        topic_mass=tokens @ topic_model.doc_topic[rows],
+        shapes=evidence_shapes(
+            theme_terms, term_totals, evidence, list(seeds), texts_holding(paragraphs, rows, tokenized, config)
+        ),
     )
-    shapes = evidence_shapes(theme_terms, audit_counts.term_totals, evidence, list(seeds), paragraphs, rows)
+
+
+def audit_lexicon(
+    topic_model: TopicModel,
+    labels: TopicLabels,
+    vectors: Vectors,
+    evidence: EvidenceCounts,
+    theme_terms: ThemeTerms,
+    seeds: dict[str, list[str]],
+    corpus: CorpusAudit,
+) -> LexiconAudit:
+    """Coverage of the kept tokens and of the topics by the lexicon, and each theme's evidence shapes."""
+    audit_counts = AuditCounts(
+        kept_paragraphs=len(corpus.rows),
+        term_totals=corpus.term_totals,
+        seeded_paragraphs=corpus.seeded_paragraphs,
+        topic_mass=corpus.tokens @ topic_model.doc_topic[corpus.rows],
+    )
     return audit_from_counts(audit_counts, topic_model.topic_term, labels, len(vectors.terms), evidence.terms,
-                             theme_terms, seeds, shapes)
+                             theme_terms, seeds, corpus.shapes)
 
 
 def seed_columns(terms: list[str], seeds: dict[str, list[str]]) -> list[int]:
@@ -172,16 +209,11 @@ def shape_candidates(theme_terms: ThemeTerms, term_totals: np.ndarray, terms: li
 
 
 def evidence_shapes(
-    theme_terms: ThemeTerms,
-    term_totals: np.ndarray,
-    evidence: EvidenceCounts,
-    themes: list[str],
-    paragraphs: list[Paragraph],
-    rows: np.ndarray,
+    theme_terms: ThemeTerms, term_totals: np.ndarray, evidence: EvidenceCounts, themes: list[str], texts: Texts
 ) -> dict[str, dict[str, float]]:
-    """Per theme: the share of its evidence mass (weight x occurrences in kept text) held by each suspect shape."""
+    """Per theme: the share of its evidence mass (weight x occurrences in kept `texts`) held by each suspect shape."""
     candidates = shape_candidates(theme_terms, term_totals, evidence.terms)
-    shape_of = term_shapes(candidates, (paragraphs[r].text for r in rows.tolist()))
+    shape_of = term_shapes(candidates, texts)
     return shares_of_shapes(theme_terms, term_totals, evidence.terms, themes, shape_of)
 
 
@@ -208,7 +240,7 @@ def shape_words(terms: set[str]) -> set[str]:
     return {w for t in terms for w in t.split(PHRASE_JOIN) if w}
 
 
-def term_shapes(terms: set[str], texts) -> dict[str, str]:
+def term_shapes(terms: set[str], texts: Texts) -> dict[str, str]:
     """Each term's shape ("name", "email", "host", "number" or "") from its occurrences in `texts`; a phrase is
     an address when a word of it is one, a name when all its words are ("reggie leach"), else a number when one
     of its words is."""
@@ -238,14 +270,15 @@ _CLASS_LETTER = {"email": "e", "host": "h", "lower": "l", "start": "s", "upper":
 _LETTER_CLASS = {letter: name for name, letter in _CLASS_LETTER.items()}
 
 
-def word_occurrences(words: set[str], texts, limit: int = SHAPE_OCCURRENCES) -> dict[str, str]:
+def word_occurrences(words: set[str], texts: Texts, limit: int = SHAPE_OCCURRENCES) -> dict[str, str]:
     """Each word's first `limit` occurrences in `texts`, in order, as class letters (e-mail, host, lower case,
-    sentence start, upper case); words with a digit are numbers by their spelling and are not looked for."""
+    sentence start, upper case); words with a digit are numbers by their spelling and are not looked for.
+    `texts` may be a reader given the words still counted, which may skip texts holding none of them."""
     seen: dict[str, list[str]] = {t: [] for t in words if not any(c.isdigit() for c in t)}
     if not seen:
         return {}
     counting = set(seen)  # the words with fewer than `limit` occurrences seen so far
-    for text in texts:
+    for text in texts(counting) if callable(texts) else texts:
         if not counting:
             break
         # Split with the word captured, a text alternates between gaps and words (at C speed); most texts hold

@@ -22,12 +22,14 @@ from itertools import accumulate
 import numpy as np
 
 from pipeline.config import TokenizeConfig
+from pipeline.stages.token_rows import positions_in_rows
 from pipeline.stages.tokenize import PHRASE_JOIN, WORD_PATTERN, build_word_normalizer, phrase_surface
 from pipeline.types import Paragraph, Tokenized
 
 # The tokenizer's words, found case-insensitively so that spans are taken from the text as written. Split with
 # the word captured, a text alternates between gaps and words: their lengths give every offset at C speed.
 _WORD_PIECES = re.compile(f"({WORD_PATTERN})", re.IGNORECASE)
+_WORD_ANY_CASE = re.compile(WORD_PATTERN, re.IGNORECASE)
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 # Words and what may join them in a phrase people read; a span across other punctuation ("growth; trade") is not
 # one, and ";", ":" and "*" would break the "term:weight; ..." cells.
@@ -77,16 +79,24 @@ def count_spans(
     seen: Counter[str] = Counter()
     word_to_pair = build_word_normalizer(config)
     memo: dict[str, tuple[str, int] | None] = {}
-    for row, firsts in _rows_with_words(paragraphs, tokenized, set(by_first)):
+    sequence, vocabulary, starts = tokenized.words, tokenized.vocabulary, tokenized.starts
+    unknown = None if starts is None else np.iinfo(starts.dtype).max
+    for row, positions in _rows_with_words(paragraphs, tokenized, set(by_first)):
         if not by_first:
             break
-        if not any(first in by_first for first in firsts):
-            continue
         text = paragraphs[row].text
-        tokens, starts, ends = _written_words(text, word_to_pair, memo)
+        begin, stop = int(sequence.offsets[row]), int(sequence.offsets[row + 1])
+        if starts is not None and starts[begin] != unknown:
+            # The tokenizer kept where each word begins: the paragraph need not be read again.
+            tokens = [vocabulary[i] for i in sequence.ids[begin:stop].tolist()]
+            candidates: Iterable[int] = [p - begin for p in positions]
+            word_starts, ends = starts[begin:stop].tolist(), _Ends(text, starts[begin:stop].tolist())
+        else:
+            tokens, word_starts, ends = _written_words(text, word_to_pair, memo)
+            candidates = range(len(tokens))
         enough = set()
-        for i in [i for i, token in enumerate(tokens) if token in by_first]:
-            start = starts[i]
+        for i in [i for i in candidates if tokens[i] in by_first]:
+            start = word_starts[i]
             for term, parts in by_first[tokens[i]]:
                 if len(parts) == 1:
                     span = text[start : ends[i]]  # one word: no whitespace to fold, always readable
@@ -132,23 +142,31 @@ def _starts_sentence(text: str, start: int) -> bool:
 
 def _rows_with_words(
     paragraphs: list[Paragraph], tokenized: Tokenized, words: set[str], block_rows: int = 10_000
-) -> Iterator[tuple[int, list[str]]]:
-    """(row, which of these words it holds) for the kept paragraphs that hold one, in order; headings and titles,
-    often in title case, are left out. Rows are searched a block at a time, so memory stays small."""
+) -> Iterator[tuple[int, list[int]]]:
+    """(row, the positions in `tokenized.words` of these words) for the kept paragraphs that hold one, in order;
+    headings and titles, often in title case, are left out. Rows are searched a block at a time, so memory stays
+    small."""
     ids = np.array([i for i, token in enumerate(tokenized.vocabulary) if token in words], dtype=np.int64)
     sequence = tokenized.words
     kept = np.fromiter((p.kept for p in paragraphs), dtype=bool, count=len(paragraphs))
     for first_row in range(0, len(paragraphs), block_rows):
-        last_row = min(first_row + block_rows, len(paragraphs))
-        begin, end = int(sequence.offsets[first_row]), int(sequence.offsets[last_row])
-        positions = begin + np.flatnonzero(np.isin(sequence.ids[begin:end], ids))
-        rows = np.searchsorted(sequence.offsets, positions, side="right") - 1
-        # (row, word) pairs as one integer each: a 1-d unique sorts them as the row-wise one would, much faster.
-        keys = np.unique((rows * len(tokenized.vocabulary) + sequence.ids[positions])[kept[rows]])
-        pairs = np.stack(np.divmod(keys, len(tokenized.vocabulary)), axis=1)
-        starts = np.flatnonzero(np.diff(pairs[:, 0], prepend=-1))
-        for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(pairs)]):
-            yield int(pairs[start, 0]), [tokenized.vocabulary[i] for i in pairs[start:stop, 1].tolist()]
+        positions, rows = positions_in_rows(sequence, ids, first_row, min(first_row + block_rows, len(paragraphs)))
+        positions, rows = positions[kept[rows]], rows[kept[rows]]
+        firsts = np.flatnonzero(np.diff(rows, prepend=-1))
+        for start, stop in zip(firsts.tolist(), [*firsts[1:].tolist(), len(rows)]):
+            yield int(rows[start]), positions[start:stop].tolist()
+
+
+class _Ends:
+    """Where each word of a paragraph ends (a possessive "'s" left out), found from its start when asked for:
+    only the words of the terms looked for are."""
+
+    def __init__(self, text: str, starts: list[int]):
+        self.text, self.starts = text, starts
+
+    def __getitem__(self, i: int) -> int:
+        end = _WORD_ANY_CASE.match(self.text, self.starts[i]).end()  # type: ignore[union-attr]
+        return end - 2 if self.text.endswith(_POSSESSIVE, 0, end) else end
 
 
 def _written_words(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,12 @@ WORD_PATTERN = r"[a-z0-9]+(?:[-'’][a-z0-9]+)*"  # on lowercased text
 # This pattern is linear.
 _WORD = re.compile(WORD_PATTERN)
 _WORD_ANY_CASE = re.compile(WORD_PATTERN, re.IGNORECASE)
+# Split with the word captured, a text alternates between gaps and words: their lengths give every word's start.
+_WORD_PIECES = re.compile(f"({WORD_PATTERN})")
+# Letters a case-insensitive match of the word pattern takes but lowercasing does not turn into a-z: in a text
+# holding one, a word's start in the lowercased text is not where the readable terms' search finds it.
+_ODD_CASE = ("ı", "ſ")
+UNKNOWN_START = -1
 PHRASE_JOIN = "_"
 # Dropped paragraphs carry no tokens, except headings and titles: they are not content but say what the section
 # (heading) or the whole document (title: a news headline) is about.
@@ -196,7 +203,9 @@ def tokenize(
     """
     texts = [p.text if p.kept or p.drop_reason in CONTEXT_REASONS else "" for p in paragraphs]
     _word_table(config.model_dump_json())  # built before workers fork, so they inherit it warm
-    words, vocabulary, surfaces = _merge_chunks(map_chunks(tokenize_chunk, texts, config, workers=workers, progress=progress))
+    words, vocabulary, surfaces, starts = _merge_chunks(
+        map_chunks(tokenize_chunk, texts, config, workers=workers, progress=progress)
+    )
     if phraser is None and config.phrases and len(words.ids):
         phraser = learn_phrases(
             words, vocabulary, min_count=config.phrase_min_count, threshold=config.phrase_threshold, delimiter=PHRASE_JOIN
@@ -206,7 +215,9 @@ def tokenize(
         words, tokens, vocabulary = join_corpus_phrases(words, vocabulary, list(phraser.phrasegrams))
     present = np.unique(tokens.ids)
     surface = {vocabulary[i]: surface_form(vocabulary[i], surfaces) for i in present.tolist()}
-    return Tokenized(token_ids=tokens, words=words, vocabulary=vocabulary, surface=surface, phraser=phraser)
+    return Tokenized(
+        token_ids=tokens, words=words, vocabulary=vocabulary, surface=surface, phraser=phraser, starts=starts
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,7 @@ class ChunkTokens:
     ids: np.ndarray
     lengths: np.ndarray
     displays: list[tuple[str, str, int]]
+    starts: np.ndarray  # int32: where each token's word begins in its text, or UNKNOWN_START
 
 
 class _WordTable:
@@ -261,9 +273,11 @@ def tokenize_chunk(texts: list[str], config: TokenizeConfig) -> ChunkTokens:
     table = _word_table(config.model_dump_json())
     words: list[str] = []
     word_counts = np.zeros(len(texts) + 1, dtype=np.int64)
+    starts: list[int] = []
     for i, text in enumerate(texts):
-        found = find_words(text)
+        found, found_starts = _words_with_starts(text)
         words.extend(found)
+        starts.extend(found_starts)
         word_counts[i + 1] = len(found)
     codes = table.encode(words)
     token_codes = table.token_of_word[codes]
@@ -276,19 +290,33 @@ def tokenize_chunk(texts: list[str], config: TokenizeConfig) -> ChunkTokens:
         (table.tokens[table.token_of_word[w]], table.display[w], int(c)) for w, c in zip(shown.tolist(), shown_counts)
     ]
     return ChunkTokens(
-        tokens=[table.tokens[i] for i in used.tolist()], ids=local_ids.astype(np.int32), lengths=lengths, displays=displays
+        tokens=[table.tokens[i] for i in used.tolist()], ids=local_ids.astype(np.int32), lengths=lengths,
+        displays=displays, starts=np.array(starts, dtype=np.int32)[kept],
     )
 
 
-def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[str]]]:
-    """Chunks in order -> one sequence over a sorted vocabulary, and the written forms of every token."""
+def _words_with_starts(text: str) -> tuple[list[str], list[int]]:
+    """`find_words(text)` and where each begins in `text`; UNKNOWN_START where Chinese words or an odd letter
+    make offsets into the lowercased text unreliable (the readable terms then read such a paragraph again)."""
+    lowered = text.lower()
+    if len(lowered) != len(text) or has_han(lowered) or any(c in text for c in _ODD_CASE):
+        found = find_words(text)
+        return found, [UNKNOWN_START] * len(found)
+    pieces = _WORD_PIECES.split(lowered)
+    return pieces[1::2], list(accumulate(map(len, pieces)))[0:-1:2]
+
+
+def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[str]], np.ndarray]:
+    """Chunks in order -> one sequence over a sorted vocabulary, the written forms of every token, and each
+    token's start in its text (`compact_starts`)."""
     index: dict[str, int] = {}
-    ids, lengths = [], []
+    ids, lengths, starts = [], [], []
     displays: Counter[tuple[str, str]] = Counter()
     for chunk in chunks:
         renumber = np.fromiter((index.setdefault(t, len(index)) for t in chunk.tokens), dtype=np.int32, count=len(chunk.tokens))
         ids.append(renumber[chunk.ids])
         lengths.append(chunk.lengths)
+        starts.append(chunk.starts)
         for token, word, count in chunk.displays:
             displays[token, word] += count
     surfaces: dict[str, Counter[str]] = {}
@@ -300,7 +328,17 @@ def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[s
     position[[index[t] for t in vocabulary]] = np.arange(len(vocabulary), dtype=np.int32)
     all_ids = position[np.concatenate(ids)] if ids else np.empty(0, dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum(np.concatenate(lengths)))) if lengths else np.zeros(1, dtype=np.int64)
-    return TokenSequence(ids=all_ids.astype(np.int32), offsets=offsets.astype(np.int64)), vocabulary, surfaces
+    sequence = TokenSequence(ids=all_ids.astype(np.int32), offsets=offsets.astype(np.int64))
+    return sequence, vocabulary, surfaces, compact_starts(np.concatenate(starts) if starts else np.empty(0, np.int32))
+
+
+def compact_starts(starts: np.ndarray) -> np.ndarray:
+    """Word starts in the smallest dtype that holds them, UNKNOWN_START as its largest value: two bytes a token
+    for any corpus of paragraphs under 65,535 characters (tens of megabytes at 300k paragraphs)."""
+    dtype = np.uint16 if starts.size == 0 or int(starts.max()) < np.iinfo(np.uint16).max else np.int32
+    compact = starts.astype(dtype)
+    compact[starts == UNKNOWN_START] = np.iinfo(dtype).max
+    return compact
 
 
 def join_corpus_phrases(

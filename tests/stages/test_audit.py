@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pipeline.config import LabelConfig
+from pipeline.config import LabelConfig, TokenizeConfig
 from pipeline.errors import PipelineWarning
-from pipeline.stages.audit import evidence_shapes, audit_lexicon, term_shapes, warn_about_coverage
+from pipeline.stages.audit import audit_corpus, audit_lexicon, evidence_shapes, term_shapes, warn_about_coverage
 from pipeline.stages.evidence import evidence_counts, seed_matrix
 from pipeline.stages.label import expand_lexicon, label_topics
 from pipeline.types import EvidenceCounts, Lexicon, LexiconAudit, Paragraph, ThemeTerms, TopicAudit, TopicModel
@@ -31,7 +31,8 @@ def planted_audit(lexicon: Lexicon) -> LexiconAudit:
     evidence = evidence_counts(tokenized, vectors, theme_terms)
     labels = label_topics(model, vectors, theme_terms, config)
     expanded = expand_lexicon(evidence.counts, seed_matrix(evidence, theme_terms), config)
-    return audit_lexicon(model, labels, vectors, evidence, expanded, theme_terms, paragraphs, kept)
+    corpus = audit_corpus(vectors, evidence, expanded, theme_terms, paragraphs, kept, tokenized, TokenizeConfig())
+    return audit_lexicon(model, labels, vectors, evidence, expanded, theme_terms, corpus)
 
 
 def test_a_topic_no_seed_reaches_is_uncovered_and_names_its_nearest_theme():
@@ -94,5 +95,5 @@ def test_seeds_are_never_suspect_evidence():
     paragraphs = [Paragraph("d", i, 0, len(t), t) for i, t in enumerate(texts)]
     evidence = EvidenceCounts(counts=sp.csr_matrix(np.array([[2.0, 1.0], [1.0, 1.0]])), terms=["israel", "acme"], surface={})
     terms = ThemeTerms(weights=np.array([[1.0], [1.0]]), is_seed=np.array([[True], [False]]))
-    shapes = evidence_shapes(terms, np.array([3.0, 2.0]), evidence, ["mideast"], paragraphs, np.arange(2))
+    shapes = evidence_shapes(terms, np.array([3.0, 2.0]), evidence, ["mideast"], [p.text for p in paragraphs])
     assert shapes["mideast"]["name"] == pytest.approx(2 / 5)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
 from pipeline.config import TokenizeConfig
-from pipeline.stages.surface import evidence_terms, readable_evidence, surface_forms
+from pipeline.stages.surface import count_spans, evidence_terms, readable_evidence, surface_forms
 from pipeline.stages.tokenize import tokenize
 from pipeline.types import Paragraph
 
@@ -72,3 +76,28 @@ def test_counting_stops_after_enough_spans_of_a_term(monkeypatch):
     monkeypatch.setattr(surface, "SPANS_PER_TERM", 2)
     texts = ["we need policy", "we need policy", "we need policies", "we need policies", "we need policies"]
     assert forms(texts, ["policy", "need"]) == {"policy": "policy", "need": "need"}
+
+
+def test_word_starts_kept_by_the_tokenizer_give_the_counts_of_reading_every_paragraph_again():
+    texts = [
+        "China's rule of law. The Rule of Law, and RULE OF LAW!", "İstanbul hosts the rule of law talks in China.",
+        "Naïve ſtate policies; the policies' reach - e-commerce and E-Commerce.", "数字经济 and the digital economy of China",
+        "  Rule   of\nlaw  ", "",
+    ]
+    config = TokenizeConfig(phrases=False)
+    given = paragraphs(*texts)
+    tokenized = tokenize(given, config)
+    assert tokenized.starts is not None and tokenized.starts.dtype == np.uint16
+    terms = ["china", "rule_law", "policy", "e-commerce", "economy", "digital_economy", "istanbul", "law"]
+    with_starts = count_spans(given, tokenized, terms, config)
+    read_again = count_spans(given, replace(tokenized, starts=None), terms, config)
+    assert with_starts == read_again
+    assert with_starts.spans["rule_law"] == {"rule of law": 5}
+
+
+def test_word_starts_past_two_bytes_are_kept_wider():
+    config = TokenizeConfig(phrases=False)
+    given = paragraphs("word " * 14_000 + "China at the end")
+    tokenized = tokenize(given, config)
+    assert tokenized.starts.dtype == np.int32
+    assert surface_forms(given, tokenized, ["china"], config) == {"china": "China"}
