@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -79,21 +80,15 @@ def count_spans(
     seen: Counter[str] = Counter()
     word_to_pair = build_word_normalizer(config)
     memo: dict[str, tuple[str, int] | None] = {}
-    sequence, vocabulary, starts = tokenized.words, tokenized.vocabulary, tokenized.starts
-    unknown = None if starts is None else np.iinfo(starts.dtype).max
-    for row, positions in _rows_with_words(paragraphs, tokenized, set(by_first)):
+    for row, candidates, tokens, word_starts in _rows_with_words(paragraphs, tokenized, by_first):
         if not by_first:
             break
         text = paragraphs[row].text
-        begin, stop = int(sequence.offsets[row]), int(sequence.offsets[row + 1])
-        if starts is not None and starts[begin] != unknown:
-            # The tokenizer kept where each word begins: the paragraph need not be read again.
-            tokens = [vocabulary[i] for i in sequence.ids[begin:stop].tolist()]
-            candidates: Iterable[int] = [p - begin for p in positions]
-            word_starts, ends = starts[begin:stop].tolist(), _Ends(text, starts[begin:stop].tolist())
+        if word_starts is not None:  # the tokenizer kept where each word begins: no need to read the words again
+            ends: Any = _Ends(text, word_starts)
         else:
             tokens, word_starts, ends = _written_words(text, word_to_pair, memo)
-            candidates = range(len(tokens))
+            candidates = list(range(len(tokens)))
         enough = set()
         for i in [i for i in candidates if tokens[i] in by_first]:
             start = word_starts[i]
@@ -141,20 +136,33 @@ def _starts_sentence(text: str, start: int) -> bool:
 
 
 def _rows_with_words(
-    paragraphs: list[Paragraph], tokenized: Tokenized, words: set[str], block_rows: int = 10_000
-) -> Iterator[tuple[int, list[int]]]:
-    """(row, the positions in `tokenized.words` of these words) for the kept paragraphs that hold one, in order;
-    headings and titles, often in title case, are left out. Rows are searched a block at a time, so memory stays
-    small."""
-    ids = np.array([i for i, token in enumerate(tokenized.vocabulary) if token in words], dtype=np.int64)
-    sequence = tokenized.words
+    paragraphs: list[Paragraph], tokenized: Tokenized, words: Collection[str], block_rows: int = 10_000
+) -> Iterator[tuple[int, list[int], list[str], list[int] | None]]:
+    """For each kept paragraph that holds one of `words`, in order: its row, the indices among its tokens of
+    those words, its tokens and where each begins in its text (None when not known). Headings and titles, often
+    in title case, are left out. Rows are searched a block at a time, so memory stays small; `words` is read
+    again for each block, so a caller may drop the words it has seen enough of."""
+    index = {token: i for i, token in enumerate(tokenized.vocabulary)}
+    sequence, starts = tokenized.words, tokenized.starts
+    unknown = None if starts is None else np.iinfo(starts.dtype).max
+    vocabulary = np.array(tokenized.vocabulary, dtype=object)
     kept = np.fromiter((p.kept for p in paragraphs), dtype=bool, count=len(paragraphs))
     for first_row in range(0, len(paragraphs), block_rows):
-        positions, rows = positions_in_rows(sequence, ids, first_row, min(first_row + block_rows, len(paragraphs)))
+        last_row = min(first_row + block_rows, len(paragraphs))
+        ids = np.array([index[w] for w in words if w in index], dtype=np.int64)
+        positions, rows = positions_in_rows(sequence, ids, first_row, last_row)
         positions, rows = positions[kept[rows]], rows[kept[rows]]
+        # The block's tokens and starts as lists once: a row's are then slices of them.
+        base = int(sequence.offsets[first_row])
+        tokens = vocabulary[sequence.ids[base : sequence.offsets[last_row]]].tolist()
+        block_starts = None if starts is None else starts[base : sequence.offsets[last_row]].tolist()
+        at = (positions - sequence.offsets[rows]).tolist()
         firsts = np.flatnonzero(np.diff(rows, prepend=-1))
         for start, stop in zip(firsts.tolist(), [*firsts[1:].tolist(), len(rows)]):
-            yield int(rows[start]), positions[start:stop].tolist()
+            row = int(rows[start])
+            begin, end = int(sequence.offsets[row]) - base, int(sequence.offsets[row + 1]) - base
+            row_starts = None if block_starts is None or block_starts[begin] == unknown else block_starts[begin:end]
+            yield row, at[start:stop], tokens[begin:end], row_starts
 
 
 class _Ends:

@@ -7,22 +7,21 @@ folder left by a killed run (SIGKILL, power loss) is removed by the next run in 
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import re
 import shutil
 import socket
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 import tomli_w
 
 from pipeline.errors import PipelineError
+from pipeline.store import csv_table
 from pipeline.types import Lexicon, ThemeModel, ThemeTerms, TopicModel
 
 FLOAT_FORMAT = "%.8f"
@@ -32,7 +31,6 @@ BOILERPLATE_FILE = "boilerplate.txt"
 LEARNED_DIR = "learned"
 LEARNED_ARRAYS = ("log_phi", "log_prior", "log_background", "log_complement")
 KEPT = "kept"
-_LONE_CR = re.compile("\r(?!\n)")
 
 
 def make_run_id(config_hash: str, now: datetime | None = None) -> str:
@@ -122,21 +120,8 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def write_csv(frame: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
-    # Python's csv writer quotes a field for "\n" but not for a lone "\r" (old Mac line ends inside a
-    # paragraph), which pandas and R read as the end of a row: then every text field is quoted.
-    texts = frame.select_dtypes(exclude="number")
-    lone_cr = any(_has_lone_cr(texts[c]) for c in texts.columns)
-    frame.to_csv(
-        path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8",
-        quoting=csv.QUOTE_NONNUMERIC if lone_cr else csv.QUOTE_MINIMAL,
-    )
-
-
-def _has_lone_cr(column: pd.Series) -> bool:
-    """Whether a cell holds a "\r" not followed by "\n"; looked for cell by cell, without a converted copy of the
-    column (a corpus's text). Cells that are not strings (numbers, flags) print without one."""
-    return any(isinstance(value, str) and "\r" in value and _LONE_CR.search(value) for value in column)
+def write_csv(frame: pd.DataFrame, path: Path | TextIO, float_format: str = FLOAT_FORMAT) -> None:
+    csv_table.write_csv(frame, path, float_format)
 
 
 def text_column(values: Iterable[str]) -> pd.Series:
