@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
-from typing import Any
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -71,10 +70,10 @@ def count_spans(
     counts over the whole."""
     limits = limits or {}
     wanted = sorted(t for t in set(terms) if limits.get(t, SPANS_PER_TERM) > 0)
-    by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    by_first: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}
     for term in wanted:
         parts = tuple(term.split(PHRASE_JOIN))
-        by_first.setdefault(parts[0], []).append((term, parts))
+        by_first.setdefault(parts[0], []).append((term, parts, limits.get(term, SPANS_PER_TERM)))
     spans: defaultdict[str, Counter[str]] = defaultdict(Counter)  # lowercased: which words people write for it
     cased: defaultdict[str, Counter[str]] = defaultdict(Counter)  # within a sentence: how they capitalize them
     seen: Counter[str] = Counter()
@@ -84,19 +83,20 @@ def count_spans(
         if not by_first:
             break
         text = paragraphs[row].text
-        if word_starts is not None:  # the tokenizer kept where each word begins: no need to read the words again
-            ends: Any = _Ends(text, word_starts)
-        else:
+        ends: list[int] | None = None  # None: the tokenizer kept where words begin; their ends are matched
+        if word_starts is None:
             tokens, word_starts, ends = _written_words(text, word_to_pair, memo)
             candidates = list(range(len(tokens)))
         enough = set()
         for i in [i for i in candidates if tokens[i] in by_first]:
             start = word_starts[i]
-            for term, parts in by_first[tokens[i]]:
-                if len(parts) == 1:
-                    span = text[start : ends[i]]  # one word: no whitespace to fold, always readable
+            for term, parts, limit in by_first[tokens[i]]:
+                if len(parts) == 1:  # one word: no whitespace to fold, always readable
+                    span = text[start : ends[i]] if ends is not None else _written_at(text, start)
                 elif tuple(tokens[i : i + len(parts)]) == parts:
-                    span = " ".join(text[start : ends[i + len(parts) - 1]].split())
+                    last = i + len(parts) - 1
+                    end = ends[last] if ends is not None else word_starts[last] + len(_written_at(text, word_starts[last]))
+                    span = " ".join(text[start:end].split())
                     if not _READABLE.fullmatch(span):
                         continue
                 else:
@@ -105,12 +105,12 @@ def count_spans(
                 if not _starts_sentence(text, start):
                     cased[term][span] += 1
                 seen[term] += 1
-                if seen[term] == limits.get(term, SPANS_PER_TERM):
+                if seen[term] == limit:
                     enough.add(term)
         for term in enough:
             # Enough spans to tell the usual form; looking further would cost a pass over most paragraphs.
             first = term.split(PHRASE_JOIN)[0]
-            by_first[first] = [(t, parts) for t, parts in by_first[first] if t != term]
+            by_first[first] = [entry for entry in by_first[first] if entry[0] != term]
             if not by_first[first]:
                 del by_first[first]
     return SpanCounts(dict(spans), dict(cased), seen)
@@ -165,16 +165,10 @@ def _rows_with_words(
             yield row, at[start:stop], tokens[begin:end], row_starts
 
 
-class _Ends:
-    """Where each word of a paragraph ends (a possessive "'s" left out), found from its start when asked for:
-    only the words of the terms looked for are."""
-
-    def __init__(self, text: str, starts: list[int]):
-        self.text, self.starts = text, starts
-
-    def __getitem__(self, i: int) -> int:
-        end = _WORD_ANY_CASE.match(self.text, self.starts[i]).end()  # type: ignore[union-attr]
-        return end - 2 if self.text.endswith(_POSSESSIVE, 0, end) else end
+def _written_at(text: str, start: int) -> str:
+    """The word written at `start`, a possessive "'s" left out."""
+    word = _WORD_ANY_CASE.match(text, start).group()  # type: ignore[union-attr]
+    return word[:-2] if word.endswith(_POSSESSIVE) else word
 
 
 def _written_words(

@@ -3,8 +3,7 @@
 pandas formats every cell through Python calls of its own (a missing-value check and a formatter per cell):
 for paragraphs.csv at 300k paragraphs that is most of the seconds spent writing it. Here each column becomes a
 list of cells in one go (floats by `float_format`, missing values as empty cells, as pandas writes them) and
-the csv module writes the rows. A column of any other kind, or a table that must be quoted throughout, is left
-to pandas.
+the csv module writes the rows. A column of any other kind is left to pandas.
 """
 
 from __future__ import annotations
@@ -27,29 +26,31 @@ def write_csv(frame: pd.DataFrame, path: Path | TextIO, float_format: str) -> No
     # paragraph), which pandas and R read as the end of a row: then every text field is quoted.
     texts = frame.select_dtypes(exclude="number")
     lone_cr = any(_has_lone_cr(texts[c]) for c in texts.columns)
-    columns = None if lone_cr or frame.empty else [_cells(frame.iloc[:, j], float_format) for j in range(frame.shape[1])]
+    quoting = csv.QUOTE_NONNUMERIC if lone_cr else csv.QUOTE_MINIMAL
+    columns = None if frame.empty else [_cells(frame.iloc[:, j], float_format) for j in range(frame.shape[1])]
     if columns is None or any(c is None for c in columns) or not frame.columns.map(type).isin([str]).all():
         frame.to_csv(
-            path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8",
-            quoting=csv.QUOTE_NONNUMERIC if lone_cr else csv.QUOTE_MINIMAL,
+            path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8", quoting=quoting
         )
         return
     if not isinstance(path, Path | str):
-        _write_rows(path, frame.columns, columns)
+        _write_rows(path, frame.columns, columns, quoting)
         return
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        _write_rows(handle, frame.columns, columns)
+        _write_rows(handle, frame.columns, columns, quoting)
 
 
-def _write_rows(handle: TextIO, header, columns: list[list]) -> None:
-    writer = csv.writer(handle, lineterminator="\n")
+def _write_rows(handle: TextIO, header, columns: list[list], quoting: int) -> None:
+    # Under QUOTE_NONNUMERIC the cells are those pandas gives the csv module too: formatted floats and empty
+    # cells are strings (quoted), integers and flags are numbers (not quoted).
+    writer = csv.writer(handle, lineterminator="\n", quoting=quoting)
     writer.writerow(header)
     for start in range(0, len(columns[0]) if columns else 0, _ROWS_PER_WRITE):
         writer.writerows(zip(*(column[start : start + _ROWS_PER_WRITE] for column in columns)))
 
 
 def _cells(column: pd.Series, float_format: str) -> list | None:
-    """A column's cells as pandas writes them (QUOTE_MINIMAL), or None for a kind of column left to pandas."""
+    """A column's cells as pandas hands them to the csv module, or None for a kind of column left to pandas."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         values = column.to_numpy()

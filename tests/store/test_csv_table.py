@@ -41,7 +41,9 @@ def test_every_kind_of_column_is_written_as_pandas_writes_it(name, tmp_path):
 
 
 def test_a_lone_carriage_return_quotes_every_text_cell(tmp_path):
-    frame = pd.DataFrame({"text": ["old\rmac", "fine"], "n": [1, 2]})
+    frame = pd.DataFrame(
+        {"text": ["old\rmac", None], "n": [1, 2], "share": [0.5, np.nan], "flag": [True, False], "kind": ["a", "b"]}
+    )
     write_csv(frame, tmp_path / "ours.csv", "%.8f")
     expected = pandas_bytes(frame, tmp_path / "theirs.csv", quoting=csv.QUOTE_NONNUMERIC)
     assert (tmp_path / "ours.csv").read_bytes() == expected
