@@ -11,6 +11,7 @@ from pipeline.fitting import Fitted, fit
 from pipeline.lexicon import load_lexicon
 from pipeline.progress import Reporter, SilentReporter
 from pipeline.report import write_report
+from pipeline.report.files import ParagraphDigest, digest_paragraphs
 from pipeline.stage_runner import Stages
 from pipeline.stages.checks import check_paragraphs, check_vocabulary
 from pipeline.stages.clean import clean, shared_boilerplate
@@ -23,6 +24,7 @@ from pipeline.store import artifacts, frames
 from pipeline.store.audit import audit_summary, uncovered_topics_table, write_summary
 from pipeline.store.cache import StageCache, written_folders
 from pipeline.store.manifest import describe_files, describe_inputs, warning_summary, write_manifest
+from pipeline.store.read import load_run
 from pipeline.types import Document, Lexicon, Paragraph, Tokenized, Vectors
 
 
@@ -126,7 +128,15 @@ def run(
     folder = artifacts.RunFolder(output_dir, config.experiment, artifacts.make_run_id(config_hash))
     with folder:
         written: list[str] = []
-        fitted = fit(config, prepared, stages, n_jobs, lambda tables: written.extend(_write_tables(tables, folder.path)))
+        digests: list[ParagraphDigest] = []
+
+        def write_tables(tables: dict[str, Any]) -> None:
+            written.extend(_write_tables(tables, folder.path))
+            if config.report.enabled and "paragraphs.csv" in tables:
+                # The report's reading of paragraphs.csv, taken while the model is still fitted.
+                digests.append(digest_paragraphs(load_run(folder.path), config.report.paragraphs_per_theme))
+
+        fitted = fit(config, prepared, stages, n_jobs, write_tables)
         with stages.stage("write") as counts:
             lexicon_audit, files = _write(config, config_hash, prepared, fitted, stages, folder)
             counts["files"] = files + len(written)
@@ -135,7 +145,7 @@ def run(
             # peak would sit on top of it (a gigabyte at 300k paragraphs).
             del prepared, fitted
             if config.report.enabled:
-                write_report(folder.path)
+                write_report(folder.path, digest=digests[0] if digests else None)
     summary = {
         **found,
         **warning_summary(stages.records),

@@ -66,6 +66,7 @@ def weigh(
             learning = learning.sum(axis=1, keepdims=True) * learned.split
         evidence[rows] = learning
         used_terms, explaining = with_learned_words(theme_terms, learned.term_weights, config)
+        del learned, learning  # the run's peak is reached just below: tens of MB at 300k paragraphs
     lexical = np.hstack([evidence, np.full((len(paragraphs), 1), config.other_threshold)])
     lexical = _normalize(lexical)
     if config.method == "lexicon":

@@ -3,7 +3,8 @@
 pandas formats every cell through Python calls of its own (a missing-value check and a formatter per cell):
 for paragraphs.csv at 300k paragraphs that is most of the seconds spent writing it. Here each column becomes a
 list of cells in one go (floats by `float_format`, missing values as empty cells, as pandas writes them) and
-the csv module writes the rows. A column of any other kind is left to pandas.
+the csv module writes the rows. A column of another kind (categories, dates, nullable integers) is left to
+pandas.
 """
 
 from __future__ import annotations
@@ -27,46 +28,51 @@ def write_csv(frame: pd.DataFrame, path: Path | TextIO, float_format: str) -> No
     texts = frame.select_dtypes(exclude="number")
     lone_cr = any(_has_lone_cr(texts[c]) for c in texts.columns)
     quoting = csv.QUOTE_NONNUMERIC if lone_cr else csv.QUOTE_MINIMAL
-    columns = None if frame.empty else [_cells(frame.iloc[:, j], float_format) for j in range(frame.shape[1])]
-    if columns is None or any(c is None for c in columns) or not frame.columns.map(type).isin([str]).all():
+    kinds = [_kind(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    if frame.empty or None in kinds or not all(type(c) is str for c in frame.columns):
         frame.to_csv(
             path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8", quoting=quoting
         )
         return
     if not isinstance(path, Path | str):
-        _write_rows(path, frame.columns, columns, quoting)
+        _write_rows(path, frame, kinds, float_format, quoting)
         return
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        _write_rows(handle, frame.columns, columns, quoting)
+        _write_rows(handle, frame, kinds, float_format, quoting)
 
 
-def _write_rows(handle: TextIO, header, columns: list[list], quoting: int) -> None:
-    # Under QUOTE_NONNUMERIC the cells are those pandas gives the csv module too: formatted floats and empty
-    # cells are strings (quoted), integers and flags are numbers (not quoted).
+def _write_rows(handle: TextIO, frame: pd.DataFrame, kinds: list[str], float_format: str, quoting: int) -> None:
+    """The header and rows, a block of rows at a time: cells of a whole column at once would hold hundreds of MB
+    of strings at 300k paragraphs. The cells are the values pandas hands the csv module: floats formatted,
+    missing values as empty strings, anything else as it is (so under QUOTE_NONNUMERIC formatted floats and empty
+    cells are quoted, integers and flags are not, as pandas writes them)."""
     writer = csv.writer(handle, lineterminator="\n", quoting=quoting)
-    writer.writerow(header)
-    for start in range(0, len(columns[0]) if columns else 0, _ROWS_PER_WRITE):
-        writer.writerows(zip(*(column[start : start + _ROWS_PER_WRITE] for column in columns)))
+    writer.writerow(frame.columns)
+    for start in range(0, len(frame), _ROWS_PER_WRITE):
+        block = frame.iloc[start : start + _ROWS_PER_WRITE]
+        writer.writerows(zip(*(_cells(block.iloc[:, j], kind, float_format) for j, kind in enumerate(kinds))))
 
 
-def _cells(column: pd.Series, float_format: str) -> list | None:
-    """A column's cells as pandas hands them to the csv module, or None for a kind of column left to pandas."""
+def _kind(column: pd.Series) -> str | None:
+    """How a column's cells are made: "float", "number" (integers, flags), "object"; None: left to pandas."""
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+    if isinstance(dtype, np.dtype):
+        return {"f": "float", "i": "number", "u": "number", "b": "number", "O": "object"}.get(dtype.kind)
+    return "object" if isinstance(dtype, pd.StringDtype) else None
+
+
+def _cells(column: pd.Series, kind: str, float_format: str) -> list:
+    if kind == "float":
         values = column.to_numpy()
         cells = list(map(float_format.__mod__, values.tolist()))
-        for i in np.flatnonzero(np.isnan(values)).tolist():
-            cells[i] = ""
-        return cells
-    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        return column.tolist()  # the csv module prints these as pandas does: str(value)
-    if (isinstance(dtype, np.dtype) and dtype.kind == "O") or isinstance(dtype, pd.StringDtype):
-        missing = column.isna().to_numpy()
-        cells = column.astype(object).tolist() if missing.any() or dtype.kind != "O" else column.tolist()
-        for i in np.flatnonzero(missing).tolist():
-            cells[i] = ""
-        return cells if all(type(c) is str for c in cells) else None
-    return None
+    elif kind == "number":
+        return column.tolist()
+    else:
+        values = column.to_numpy(dtype=object)
+        cells = values.tolist()
+    for i in np.flatnonzero(pd.isna(values)).tolist():
+        cells[i] = ""
+    return cells
 
 
 def _has_lone_cr(column: pd.Series) -> bool:

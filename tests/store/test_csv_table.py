@@ -56,3 +56,12 @@ def test_an_open_text_handle_gets_the_same_text(tmp_path):
     buffer = StringIO()
     write_csv(FRAMES["kinds"], buffer, "%.8f")
     assert buffer.getvalue().encode() == pandas_bytes(FRAMES["kinds"], tmp_path / "theirs.csv")
+
+
+def test_a_long_table_is_written_in_blocks_with_the_same_bytes(tmp_path, monkeypatch):
+    import pipeline.store.csv_table as csv_table
+
+    monkeypatch.setattr(csv_table, "_ROWS_PER_WRITE", 2)
+    frame = pd.DataFrame({"cell": ["a", 1, 2.5, None, "e"], "share": [0.1, np.nan, 0.3, 0.4, 0.5]})
+    write_csv(frame, tmp_path / "ours.csv", "%.8f")
+    assert (tmp_path / "ours.csv").read_bytes() == pandas_bytes(frame, tmp_path / "theirs.csv")
