@@ -82,13 +82,16 @@ def count_spans(
     for row, candidates, tokens, word_starts in _rows_with_words(paragraphs, tokenized, by_first):
         if not by_first:
             break
+        active = [i for i in candidates if tokens[i] in by_first]
+        if not active:  # its words' terms all have enough spans
+            continue
         text = paragraphs[row].text
         ends: list[int] | None = None  # None: the tokenizer kept where words begin; their ends are matched
         if word_starts is None:
             tokens, word_starts, ends = _written_words(text, word_to_pair, memo)
-            candidates = list(range(len(tokens)))
+            active = [i for i, token in enumerate(tokens) if token in by_first]
         enough = set()
-        for i in [i for i in candidates if tokens[i] in by_first]:
+        for i in active:
             start = word_starts[i]
             for term, parts, limit in by_first[tokens[i]]:
                 if len(parts) == 1:  # one word: no whitespace to fold, always readable
