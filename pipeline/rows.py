@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 
@@ -31,10 +31,11 @@ def pack_rows(value: Any) -> Any:
         return tuple(pack_rows(v) for v in value)
     if type(value) is list and value:
         nested = all(type(v) is list for v in value)
-        rows = [r for part in value for r in part] if nested else value
+        rows = list(chain.from_iterable(value)) if nested else value
         kind = type(rows[0]) if rows else None
         if kind is not None and hasattr(kind, "_fields") and all(type(r) is kind for r in rows):
-            return PackedRows(kind, tuple(zip(*rows)), [len(part) for part in value] if nested else None)
+            with gc_paused():
+                return PackedRows(kind, tuple(zip(*rows)), [len(part) for part in value] if nested else None)
     return value
 
 

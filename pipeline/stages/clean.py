@@ -12,7 +12,7 @@ from collections import Counter
 
 from pipeline.config import CleanConfig
 from pipeline.rows import gc_paused
-from pipeline.stages.chinese import count_words, word_counts
+from pipeline.stages.chinese import word_counts
 from pipeline.stages.chunks import map_chunks
 from pipeline.stages.clean_rules import (
     LEADING_DATE, SHARED_REASON, DocumentLines, Rules, active_rules, first_reasons,
@@ -59,7 +59,7 @@ def clean(
     is judged on its own once the shared lines are known, so `workers` processes share the documents in
     order-preserving chunks and the result is the same for any number.
     """
-    shared = _lines_shared_across_documents(documents, config) | known_boilerplate
+    shared = _lines_shared_across_documents(documents, config, workers) | known_boilerplate
     chunks = map_chunks(_clean_chunk, documents, config, shared, workers=workers, size=_text_size)
     return [lines for chunk in chunks for lines in chunk]
 
@@ -74,17 +74,26 @@ def _clean_chunk(documents: list[Document], config: CleanConfig, shared: frozens
         return [_clean_document(doc, rules, shared, config.enabled) for doc in documents]
 
 
-def _lines_shared_across_documents(documents: list[Document], config: CleanConfig) -> frozenset[str]:
+def _lines_shared_across_documents(documents: list[Document], config: CleanConfig, workers: int) -> frozenset[str]:
     """Normalized lines of 3+ words found in at least `min_documents` documents.
 
-    A pass of its own, so only these lines are held for the whole corpus, not every line's normal form."""
+    A pass of its own, so only these lines are held for the whole corpus, not every line's normal form; its
+    counts are summed over chunks of documents, each counted in one of `workers` processes."""
     if not (config.enabled and config.repeated_across_documents):
         return frozenset()
     doc_frequency: Counter[str] = Counter()
-    for doc in documents:
-        norms = (normalize_line(doc.text[start:end]) for start, end in split_lines(doc.text))
-        doc_frequency.update({norm for norm in norms if count_words(norm) >= 3})
+    for counts in map_chunks(_document_frequency, documents, workers=workers, size=_text_size):
+        doc_frequency.update(counts)
     return frozenset(norm for norm, count in doc_frequency.items() if count >= config.min_documents)
+
+
+def _document_frequency(documents: list[Document]) -> Counter[str]:
+    """In how many of these documents each normalized line of 3+ words occurs."""
+    counts: Counter[str] = Counter()
+    for doc in documents:
+        norms = list({normalize_line(doc.text[start:end]) for start, end in split_lines(doc.text)})
+        counts.update(norm for norm, words in zip(norms, word_counts(norms)) if words >= 3)
+    return counts
 
 
 def shared_boilerplate(documents: list[Document], lines: list[list[Line]]) -> list[str]:
