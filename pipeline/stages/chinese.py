@@ -24,7 +24,8 @@ HAN_CHARS_PER_WORD = 2
 
 
 def has_han(text: str) -> bool:
-    return _HAN_CHAR.search(text) is not None
+    # isascii() reads a flag the string carries: no scan for text that is all ASCII.
+    return not text.isascii() and _HAN_CHAR.search(text) is not None
 
 
 def detect_language(text: str, head_chars: int = 20_000) -> str:
@@ -33,6 +34,8 @@ def detect_language(text: str, head_chars: int = 20_000) -> str:
     Only two languages are told apart, and by their scripts, which a statistical detector would only guess at.
     """
     head = text[:head_chars]
+    if not has_han(head):  # no Han word can outweigh the Latin ones: skip counting them (a regex scan per word)
+        return "en"
     han_words = len(_HAN_CHAR.findall(head)) / HAN_CHARS_PER_WORD
     latin_words = len(re.findall(r"[A-Za-z]+", head))
     return "zh" if han_words > latin_words else "en"
@@ -47,6 +50,14 @@ def count_words(norm: str) -> int:
     han = sum(len(run) for run in HAN_RUN.findall(norm))
     latin = len(re.findall(r"[a-z0-9]+", HAN_RUN.sub(" ", norm)))
     return -(-han // HAN_CHARS_PER_WORD) + latin  # rounded up: a line of one character is one word
+
+
+def word_counts(norms: list[str]) -> list[int]:
+    """`count_words` of each normalized line; lines without Han characters (all of them, in most corpora) are
+    counted by their spaces, with one scan for Han characters instead of one per line."""
+    if has_han(" ".join(norms)):
+        return list(map(count_words, norms))
+    return [norm.count(" ") + 1 if norm else 0 for norm in norms]
 
 
 @lru_cache(maxsize=1)

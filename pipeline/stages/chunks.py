@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import multiprocessing
 from functools import partial
 
+from pipeline.rows import pack_rows, unpack_rows
 from pipeline.types import ProgressHook
 
 Item = TypeVar("Item")
@@ -92,14 +93,15 @@ def _map_bounds(
         context = multiprocessing.get_context("spawn")
     try:
         with context.Pool(min(workers, len(bounds))) as pool:
-            yield from pool.imap(call, tasks)
+            yield from map(unpack_rows, pool.imap(call, tasks))
     finally:
         _INHERITED = ()
 
 
-def _call(function: Callable[..., Result], args: tuple[Any, ...], items: Sequence[Any]) -> Result:
-    return function(items, *args)
+# A result's lines or paragraphs travel as columns: unpickling a named tuple runs a Python function per row.
+def _call(function: Callable[..., Result], args: tuple[Any, ...], items: Sequence[Any]) -> Any:
+    return pack_rows(function(items, *args))
 
 
-def _call_inherited(function: Callable[..., Result], args: tuple[Any, ...], bounds: tuple[int, int]) -> Result:
-    return function(_INHERITED[bounds[0] : bounds[1]], *args)
+def _call_inherited(function: Callable[..., Result], args: tuple[Any, ...], bounds: tuple[int, int]) -> Any:
+    return pack_rows(function(_INHERITED[bounds[0] : bounds[1]], *args))

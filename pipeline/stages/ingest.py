@@ -26,12 +26,14 @@ from pipeline.errors import InputError, PipelineWarning
 from pipeline.stages.chinese import detect_language
 from pipeline.stages.dates import LEADING_DATE, find_date, metadata_date
 from pipeline.stages.doc_ids import merge_duplicates, safe_id, unique_ids
+from pipeline.stages.paths import resolved_paths
 from pipeline.types import Document
 
 TABLE_SUFFIXES = (".jsonl", ".csv")
 # The csv module refuses fields over 128 KiB by default; a long article in one cell is still text.
 _CSV_FIELD_LIMIT = 2**31 - 1
 _GLOB_CHARS = re.compile(r"[*?\[]")
+_TITLE_HEAD_CHARS = 4096
 
 
 def sample_corpus_dir() -> Path:
@@ -47,8 +49,8 @@ def ingest(config: IngestConfig, exclude: tuple[Path, ...] = ()) -> list[Documen
     documents: list[Document] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PipelineWarning)
-        for path in files:
-            documents.extend(read_file(path, config, pattern))
+        for path, source in zip(files, resolved_paths(files)):
+            documents.extend(read_file(path, config, pattern, source))
     for w in caught:  # given again, to whoever records them; kept here to explain an empty corpus
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not documents:
@@ -144,17 +146,23 @@ def _compile_filename_pattern(pattern: str) -> re.Pattern[str] | None:
         raise InputError(f"ingest.filename_pattern: not a valid regex ({exc})") from None
 
 
-def read_file(path: Path, config: IngestConfig, pattern: re.Pattern[str] | None = None) -> list[Document]:
-    """The documents in one file: one for a text file, one per row of a table; none for a skipped file."""
+def read_file(
+    path: Path, config: IngestConfig, pattern: re.Pattern[str] | None = None, source: str = ""
+) -> list[Document]:
+    """The documents in one file: one for a text file, one per row of a table; none for a skipped file. `source` is
+    the file's resolved path, when the caller has it."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
-    return parse_file(path, data, config, pattern)
+    return parse_file(path, data, config, pattern, source)
 
 
-def parse_file(path: Path, data: bytes, config: IngestConfig, pattern: re.Pattern[str] | None = None) -> list[Document]:
-    """`data`, the bytes of `path`, as documents; binary and empty files give none and a warning."""
+def parse_file(
+    path: Path, data: bytes, config: IngestConfig, pattern: re.Pattern[str] | None = None, source: str = ""
+) -> list[Document]:
+    """`data`, the bytes of `path` (resolved: `source`), as documents; binary and empty files give none and a
+    warning."""
     kind = binary_kind(data)
     if kind:
         _skip(f"{path}: {kind}, not text", "binary")
@@ -175,9 +183,10 @@ def parse_file(path: Path, data: bytes, config: IngestConfig, pattern: re.Patter
     if not text.strip():
         _skip(f"{path}: empty or only white space", "empty")
         return []
+    source = source or str(path.resolve())
     if path.suffix.lower() in TABLE_SUFFIXES:
-        return _read_table(path, text, encoding, config)
-    return [_text_document(path, data, text, encoding, config, pattern)]
+        return _read_table(path, source, text, encoding, config)
+    return [_text_document(path, source, data, text, encoding, config, pattern)]
 
 
 def _skip(message: str, reason: str) -> None:
@@ -189,7 +198,7 @@ def _warn(message: str, reason: str, action: str) -> None:
 
 
 def _text_document(
-    path: Path, data: bytes, text: str, encoding: str, config: IngestConfig, pattern: re.Pattern[str] | None
+    path: Path, source: str, data: bytes, text: str, encoding: str, config: IngestConfig, pattern: re.Pattern[str] | None
 ) -> Document:
     metadata = {}
     if pattern is not None and (match := pattern.search(path.name)):
@@ -197,7 +206,7 @@ def _text_document(
     return Document(
         doc_id=safe_id(path.stem, str(path)),
         title=first_line_title(text),
-        source=str(path.resolve()),
+        source=source,
         sha256=hashlib.sha256(data).hexdigest(),
         text=text,
         date=find_date(text) or metadata_date(metadata, config.date_field),
@@ -206,11 +215,11 @@ def _text_document(
     )
 
 
-def _read_table(path: Path, text: str, encoding: str, config: IngestConfig) -> list[Document]:
+def _read_table(path: Path, source: str, text: str, encoding: str, config: IngestConfig) -> list[Document]:
     rows = _jsonl_rows(path, text) if path.suffix.lower() == ".jsonl" else csv_rows(path, text)
     documents = []
     for row_number, row in rows:
-        doc = table_document(path.stem, f"{path.resolve()}#{row_number}", f"{path}:{row_number}", row, encoding, config)
+        doc = table_document(path.stem, f"{source}#{row_number}", f"{path}:{row_number}", row, encoding, config)
         if doc is not None:
             documents.append(doc)
     return documents
@@ -287,9 +296,17 @@ def csv_rows(path: Path, text: str):
 
 def first_line_title(text: str, max_chars: int = 300) -> str:
     """The first non-blank line, without a leading "date YYYY-MM-DD", as the title."""
+    # The complete lines of the head first: splitting a whole document for its first line took longer than
+    # decoding it.
+    head = text[:_TITLE_HEAD_CHARS]
+    head_lines = head.splitlines()
+    for line in head_lines[:-1] if len(head) < len(text) else head_lines:
+        if stripped := LEADING_DATE.sub("", line).strip():
+            return stripped[:max_chars]
+    if len(head) == len(text):
+        return ""
     for line in text.splitlines():
-        stripped = LEADING_DATE.sub("", line).strip()
-        if stripped:
+        if stripped := LEADING_DATE.sub("", line).strip():
             return stripped[:max_chars]
     return ""
 

@@ -13,7 +13,9 @@ import numpy as np
 
 from pipeline.config import SegmentConfig
 from pipeline.stages.chunks import map_chunks
-from pipeline.stages.clean import ends_sentence, has_blank_line
+from pipeline.rows import gc_paused
+from pipeline.stages.clean import blank_gaps
+from pipeline.stages.clean_rules import ends_sentence
 from pipeline.types import Document, Line, Paragraph
 
 # Share of kept lines ending mid-sentence above which a document counts as hard-wrapped.
@@ -42,12 +44,13 @@ def _text_size(pair: tuple[Document, list[Line]]) -> int:
 
 def _segment_chunk(pairs: list[tuple[Document, list[Line]]], config: SegmentConfig) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
-    for doc, lines in pairs:
-        for index, (start, end, reason) in enumerate(_blocks(doc.text, lines, config.mode)):
-            text = doc.text[start:end]
-            if not reason and len(text.split(maxsplit=config.min_words)) < config.min_words:
-                reason = "too_short"
-            paragraphs.append(Paragraph(doc.doc_id, index, start, end, text, reason))
+    with gc_paused():  # paragraphs hold no cycles
+        for doc, lines in pairs:
+            for index, (start, end, reason) in enumerate(_blocks(doc.text, lines, config.mode)):
+                text = doc.text[start:end]
+                if not reason and len(text.split(maxsplit=config.min_words)) < config.min_words:
+                    reason = "too_short"
+                paragraphs.append(Paragraph(doc.doc_id, index, start, end, text, reason))
     return paragraphs
 
 
@@ -55,8 +58,8 @@ def _blocks(text: str, lines: list[Line], mode: str):
     """(start, end, drop_reason): runs of kept lines joined where the mode says a line break continues."""
     joins = _joins(text, lines, mode)
     run_start = run_end = None
-    for i, line in enumerate(lines):
-        if run_end is not None and not line.drop_reason and joins(i):
+    for line, joined in zip(lines, joins):
+        if run_end is not None and joined and not line.drop_reason:
             run_end = line.end
             continue
         if run_start is not None:
@@ -70,26 +73,21 @@ def _blocks(text: str, lines: list[Line], mode: str):
         yield run_start, run_end, ""
 
 
-def _joins(text: str, lines: list[Line], mode: str):
-    """Predicate over i: does kept line i continue the paragraph of kept line i - 1?"""
-
-    def no_blank_before(i: int) -> bool:
-        return not has_blank_line(text[lines[i - 1].end : lines[i].start])
-
-    if mode == "line":
-        return lambda i: False
+def _joins(text: str, lines: list[Line], mode: str) -> list[bool]:
+    """Per line i, whether it continues the paragraph of line i - 1 (read only where both are kept)."""
+    if mode == "line" or not lines:
+        return [False] * len(lines)
+    blank = [True, *blank_gaps(text, [(line.start, line.end) for line in lines])]
     if mode == "blank_line":
-        return no_blank_before
+        return [not gap for gap in blank]
     bodies = [text[line.start : line.end] for line in lines]
-    ends = [ends_sentence(body) for body in bodies]
+    ends = list(map(ends_sentence, bodies))
     kept = [i for i, line in enumerate(lines) if not line.drop_reason]
     if not kept or sum(not ends[i] for i in kept) <= WRAPPED_SHARE * len(kept):
-        return lambda i: False
+        return [False] * len(lines)
     full_length = FULL_LINE_SHARE * float(np.percentile([len(bodies[i]) for i in kept], 90))
-
-    def continues(i: int) -> bool:
-        first_word = bodies[i].split(maxsplit=1)[0]
-        ended_early = len(bodies[i - 1]) + 1 + len(first_word) < full_length
-        return not (ends[i - 1] and ended_early) and no_blank_before(i)
-
-    return continues
+    # A sentence's end is a paragraph's end when the next line's first word would have fitted after it.
+    ended_early = [
+        len(before) + 1 + len(after.split(maxsplit=1)[0]) < full_length for before, after in zip(bodies, bodies[1:])
+    ]
+    return [False, *(not (end and early) and not gap for end, early, gap in zip(ends, ended_early, blank[1:]))]

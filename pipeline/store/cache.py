@@ -19,7 +19,6 @@ import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +28,7 @@ import pipeline
 from pipeline.store.manifest import package_versions
 from pipeline.config import Config
 from pipeline.errors import PipelineError, PipelineWarning
+from pipeline.rows import pack_rows, unpack_rows
 
 T = TypeVar("T")
 ENTRY_SUFFIX = ".pkl"
@@ -121,7 +121,7 @@ class StageCache:
             return False, None
         try:
             with (self.directory / stage / f"{key}{ENTRY_SUFFIX}").open("rb") as handle:
-                return True, _unpacked(pickle.load(handle))
+                return True, unpack_rows(pickle.load(handle))
         except Exception:  # noqa: BLE001 - absent, truncated or from an incompatible library: recompute
             return False, None
 
@@ -139,48 +139,12 @@ class StageCache:
             if not tag.exists():
                 tag.write_text(TAG_TEXT, encoding="utf-8")
             with temporary.open("wb") as handle:
-                pickle.dump(_packed(value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(pack_rows(value), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, path)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
             self.write_problem = f"cannot write to {self.directory} ({exc.strerror or exc}); stages are not cached"
-
-
-@dataclass(frozen=True)
-class PackedRows:
-    """A list (or a list of lists) of one named tuple type, stored as one column per field.
-
-    Pickling a named tuple memoizes the argument tuple it is rebuilt from, so the millions of lines and paragraphs
-    of a large corpus left ~100 MB of freed-but-held memory behind in the run's process; columns pickle as a few
-    tuples (and in a quarter of the bytes)."""
-
-    kind: type
-    columns: tuple[tuple[Any, ...], ...]
-    lengths: list[int] | None  # the inner lists' lengths, for a list of lists
-
-
-def _packed(value: Any) -> Any:
-    """`value` with its lists of named tuples (also inside a top-level tuple) as PackedRows."""
-    if type(value) is tuple:
-        return tuple(_packed(v) for v in value)
-    if type(value) is list and value:
-        nested = all(type(v) is list for v in value)
-        rows = [r for part in value for r in part] if nested else value
-        kind = type(rows[0]) if rows else None
-        if kind is not None and hasattr(kind, "_fields") and all(type(r) is kind for r in rows):
-            return PackedRows(kind, tuple(zip(*rows)), [len(part) for part in value] if nested else None)
-    return value
-
-
-def _unpacked(value: Any) -> Any:
-    """What `_packed` was given."""
-    if type(value) is tuple:
-        return tuple(_unpacked(v) for v in value)
-    if isinstance(value, PackedRows):
-        rows = iter(map(value.kind._make, zip(*value.columns)))
-        return list(rows) if value.lengths is None else [list(islice(rows, n)) for n in value.lengths]
-    return value
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import COUNTED_ACTIONS, InputError, PipelineError, PipelineWarning
+from pipeline.stages.paths import resolved_paths
 from pipeline.store.artifacts import write_text_atomic
 from pipeline.types import Document
 
@@ -35,7 +36,10 @@ def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
     """Path (absolute), sha256 and size of each input file, for the manifest and the stage cache; a file that
     cannot be read is a one-line InputError naming it."""
     try:
-        return [{"path": str(p.resolve()), "sha256": sha256_file(p), "size_bytes": p.stat().st_size} for p in paths]
+        return [
+            {"path": real, "sha256": sha256_file(p), "size_bytes": p.stat().st_size}
+            for p, real in zip(paths, resolved_paths(paths))
+        ]
     except OSError as exc:
         raise InputError(f"{exc.filename}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
 

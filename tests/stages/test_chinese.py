@@ -4,7 +4,7 @@ Traditional text matched in its Simplified form, language detection, Chinese boi
 from __future__ import annotations
 
 from pipeline.config import CleanConfig, TokenizeConfig
-from pipeline.stages.chinese import count_words, detect_language, segment_han, to_simplified
+from pipeline.stages.chinese import count_words, detect_language, segment_han, to_simplified, word_counts
 from pipeline.stages.clean import clean
 from pipeline.stages.tokenize import build_analyzer, find_words, word_spans
 
@@ -50,6 +50,13 @@ def test_chinese_lines_count_words_by_characters():
     assert count_words("一、总体要求") == 3
     assert count_words("the digital economy") == 3
     assert count_words("推进5g网络 and cloud") == 2 + 3
+
+
+def test_word_counts_of_lines_are_count_words_of_each_with_or_without_han():
+    english = ["the digital economy", "grew", "café society rules"]
+    assert word_counts(english) == [count_words(norm) for norm in english] == [3, 1, 3]
+    mixed = [*english, "一、总体要求"]
+    assert word_counts(mixed) == [count_words(norm) for norm in mixed] == [3, 1, 3, 3]
 
 
 BODY = "数字经济规模持续扩大，产业数字化转型加快推进。"

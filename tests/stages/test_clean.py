@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 
 import pytest
@@ -313,3 +314,23 @@ def test_markdown_bullets_are_not_quote_attributions(make_document):
     )
     (reasons,) = line_reasons([make_document(text)])
     assert [r for _, r in reasons] == ["title", "", "", ""]
+
+
+def _split_lines_line_by_line(text: str) -> list[tuple[int, int]]:
+    """split_lines as it was written before it became one regex scan: each line split off, then stripped."""
+    spans = []
+    for match in re.finditer(r"[^\r\n]+", text):
+        body = match.group()
+        if stripped := body.strip():
+            start = match.start() + len(body) - len(body.lstrip())
+            spans.append((start, start + len(stripped)))
+    return spans
+
+
+def test_split_lines_gives_the_spans_of_splitting_and_stripping_each_line():
+    # Every kind of white space str.strip() removes, and the breaks only \r and \n make (not \x0b, \x85, U+2028).
+    pieces = ["a", "bc", " ", "\t", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u3000", "\xa0", "中"]
+    generator = random.Random(7)
+    for _ in range(3000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 25)))
+        assert split_lines(text) == _split_lines_line_by_line(text), repr(text)

@@ -148,6 +148,13 @@ def test_first_line_title_skips_blank_lines():
     assert first_line_title("\n \n") == ""
 
 
+def test_first_line_title_is_found_past_the_head_it_looks_at_first():
+    # Complete lines of the head first; a title the head cuts off, or one below it, comes from the whole text.
+    assert first_line_title(" " * 5000 + "\n\nLate title\nbody") == "Late title"
+    assert first_line_title("\n" + "x" * 5000 + "\nbody") == "x" * 300
+    assert first_line_title("date 2024-03-02\r\nTitle\r\n" + "body " * 2000) == "Title"
+
+
 def test_filename_pattern_fills_metadata_and_date(write_corpus):
     root = write_corpus({"2021_report.txt": "Title\n\nBody.\n", "notes.txt": "Notes\n\nBody.\n"})
     documents = ingest_path(root, filename_pattern=r"(?P<year>\d{4})_(?P<kind>[a-z]+)", date_field="year")
