@@ -9,6 +9,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.fitting import Fitted, fit
 from pipeline.lexicon import load_lexicon
+from pipeline.memory import map_large_blocks
 from pipeline.progress import Reporter, SilentReporter
 from pipeline.report import write_report
 from pipeline.report.files import ParagraphDigest, digest_paragraphs
@@ -113,6 +114,7 @@ def run(
 ) -> RunResult:
     """Run every stage on `config` and write a complete run folder (under `output_dir` if given, else
     `config.output_dir`); return where it is and a summary. `n_jobs` processes fit the `model.seeds` models."""
+    map_large_blocks()
     cache = StageCache.for_config(config)
     stages = Stages(reporter or SilentReporter(), cache)
     if config.engine == "spark":

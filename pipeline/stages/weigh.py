@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from pipeline.config import LabelConfig
 from pipeline.stages.label import top_per_column
-from pipeline.stages.learn import apply_theme_model, learn_themes
+from pipeline.stages.learn import apply_theme_model, learn_themes, presence_of_rows
 from pipeline.types import Paragraph, ThemeModel, ThemeTerms, ThemeWeights, TopicLabels, TopicModel, WeighInputs
 
 OTHER = "other"
@@ -56,10 +56,13 @@ def weigh(
     used_terms = explaining = theme_terms
     learned_model = None
     if config.learn_iterations:
+        # What the word models read of a paragraph is which terms it has: its counts are not copied as well.
+        row_presence = presence_of_rows(counts, rows)
         if theme_model is None:
-            learned = learn_themes(evidence[rows], counts[rows], doc_rows, config, trains=kept[rows])
+            learned = learn_themes(evidence[rows], row_presence, doc_rows, config, trains=kept[rows])
         else:
-            learned = apply_theme_model(theme_model, counts[rows], doc_rows, config)
+            learned = apply_theme_model(theme_model, row_presence, doc_rows, config)
+        del row_presence
         learned_model = learned.model
         learning = evidence[rows] + learned.evidence
         if learned.split is not None:  # as much evidence as before, shared among themes as the complement NB says
