@@ -271,8 +271,10 @@ def measure(size: str, config: Config, bare: bool, reference_passes: int, peers:
             rounds: int, coherence: bool) -> dict[str, Any]:
     folder = subset(size, paragraph_counts(config))
     output_dir = Path(tempfile.mkdtemp(prefix="scale-runs-", dir=archives.CACHE_DIR))
+    # No stage cache: every round is a fresh run (a second round would otherwise reuse the first one's stages).
     config = config.model_copy(update={"output_dir": str(output_dir),
-                                       "ingest": config.ingest.model_copy(update={"path": str(folder)})})
+                                       "ingest": config.ingest.model_copy(update={"path": str(folder)}),
+                                       "cache": config.cache.model_copy(update={"enabled": False})})
     try:
         paragraphs = output_dir / "paragraphs.txt"
         if peers:
