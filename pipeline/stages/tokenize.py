@@ -306,11 +306,13 @@ def _words_with_starts(text: str) -> tuple[list[str], list[int]]:
     """`find_words(text)` and where each begins in `text`; UNKNOWN_START where Chinese words or an odd letter
     make offsets into the lowercased text unreliable (the readable terms then read such a paragraph again)."""
     lowered = text.lower()
-    if len(lowered) != len(text) or has_han(lowered) or any(c in text for c in _ODD_CASE):
+    if not text.isascii() and (len(lowered) != len(text) or has_han(lowered) or any(c in text for c in _ODD_CASE)):
         found = find_words(text)
         return found, [UNKNOWN_START] * len(found)
     pieces = _WORD_PIECES.split(lowered)
-    return pieces[1::2], list(accumulate(map(len, pieces)))[0:-1:2]
+    bounds = list(accumulate(map(len, pieces)))  # word j spans bounds[2j]:bounds[2j + 1]
+    del bounds[-1]
+    return pieces[1::2], bounds[::2]
 
 
 def _merge_chunks(chunks) -> tuple[TokenSequence, list[str], dict[str, Counter[str]], np.ndarray]:
