@@ -36,18 +36,18 @@ class Learned:
 
 def learn_themes(
     seed_evidence: np.ndarray,
-    counts: sp.csr_matrix,
+    presence: sp.csr_matrix,
     doc_rows: np.ndarray,
     config: LabelConfig,
     *,
     trains: np.ndarray | None = None,
 ) -> Learned:
-    """`seed_evidence` and `counts` are the rows of kept paragraphs (and titles); `doc_rows` numbers each row's
+    """`seed_evidence` and `presence` (`presence`, `presence_of_rows`: 1 where a row has the term) are the rows of
+    kept paragraphs (and titles); `doc_rows` numbers each row's
     document. Rows where `trains` is False (titles) get evidence and count in their document's posterior, but fit
     no word model: a headline is too short and unlike body text to say which words a theme uses."""
     if not seed_evidence.any():  # no seed occurs anywhere: nothing to learn from, so no theme gains evidence
-        return Learned(np.zeros_like(seed_evidence), np.zeros((counts.shape[1], seed_evidence.shape[1])))
-    presence = _presence(counts)
+        return Learned(np.zeros_like(seed_evidence), np.zeros((presence.shape[1], seed_evidence.shape[1])))
     presence_per_term = np.asarray(presence.sum(axis=0)).ravel()
     log_background = background_of(presence_per_term)
     learned = np.zeros_like(seed_evidence)
@@ -57,7 +57,7 @@ def learn_themes(
         model = fit_theme_model(np.asarray(presence.T @ share).T, share.sum(axis=0), share.sum(), log_background, config)
         learned = _learned_evidence(model, presence, doc_rows, config)
     if model is None:
-        return Learned(learned, np.zeros((counts.shape[1], seed_evidence.shape[1])))
+        return Learned(learned, np.zeros((presence.shape[1], seed_evidence.shape[1])))
     split = None
     if config.complement_rounds:
         log_complement, split = self_train(seed_evidence + learned, presence, presence_per_term, doc_rows, config)
@@ -98,9 +98,9 @@ def fit_theme_model(
     )
 
 
-def apply_theme_model(model: ThemeModel, counts: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig) -> Learned:
-    """A learned model's evidence for other paragraphs (a saved run's, applied to new documents): the E-step only."""
-    presence = _presence(counts)
+def apply_theme_model(model: ThemeModel, presence: sp.csr_matrix, doc_rows: np.ndarray, config: LabelConfig) -> Learned:
+    """A learned model's evidence for other paragraphs (a saved run's, applied to new documents; `presence` as
+    `learn_themes` takes it): the E-step only."""
     split = None
     if model.log_complement is not None:
         split = complement_split(model.log_complement, presence, doc_rows, config)
@@ -108,8 +108,9 @@ def apply_theme_model(model: ThemeModel, counts: sp.csr_matrix, doc_rows: np.nda
 
 
 def presence(counts: sp.csr_matrix) -> sp.csr_matrix:
-    """1 where a paragraph has the term (what the word models count)."""
-    return _presence(counts)
+    """1 where a paragraph has the term (what the word models count): one long repetitive post must not define a
+    theme. Shares the counts' column indices and row pointers (a corpus-sized array) instead of copying them."""
+    return sp.csr_matrix((np.ones_like(counts.data), counts.indices, counts.indptr), shape=counts.shape)
 
 
 def presence_of_rows(counts: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
@@ -118,15 +119,6 @@ def presence_of_rows(counts: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
     picked = counts[rows]
     picked.data[:] = 1
     return picked
-
-
-def _presence(counts: sp.csr_matrix) -> sp.csr_matrix:
-    """1 where a paragraph has the term: one long repetitive post must not define a theme. Shares the counts'
-    column indices and row pointers (a corpus-sized array) instead of copying them; counts that are already
-    presence (`presence_of_rows`) are used as they are."""
-    if counts.data.size and counts.data.min() == 1 and counts.data.max() == 1:
-        return counts
-    return sp.csr_matrix((np.ones_like(counts.data), counts.indices, counts.indptr), shape=counts.shape)
 
 
 def _learned_evidence(

@@ -123,7 +123,7 @@ def learn(
                    current: ThemeModel | None = current) -> np.ndarray:
             learned = np.zeros_like(context)
             if current is not None:
-                learned = apply_theme_model(current, counts, doc_rows, label).evidence
+                learned = apply_theme_model(current, presence(counts), doc_rows, label).evidence
             return theme_share(context, learned, kept, label)
 
         table = _summed(segmented, vocabulary, lex, theme_terms, label, shares, presence)
@@ -147,7 +147,7 @@ def _self_train(
         return ranking_features(presence(counts), presence_per_term, learning_rows)[0]
 
     def first(context: np.ndarray, counts: sp.csr_matrix, doc_rows: np.ndarray, _kept: np.ndarray) -> np.ndarray:
-        labels = top_theme_labels(context + apply_theme_model(em_model, counts, doc_rows, label).evidence)
+        labels = top_theme_labels(context + apply_theme_model(em_model, presence(counts), doc_rows, label).evidence)
         return np.hstack([labels, np.ones((len(labels), 1))])  # the ones sum the features: the temperature
 
     table = _summed(segmented, vocabulary, lex, theme_terms, label, first, features, extra_columns=1)
